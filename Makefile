@@ -1,0 +1,61 @@
+# Two commands for a newcomer:  `make lab`  and  `make test`.
+# Both create .venv when it is missing and (re)install the course only when
+# pyproject.toml changed, so the second run starts at once.
+
+PYTHON ?= python3
+VENV   ?= .venv
+ifeq ($(OS),Windows_NT)
+BIN := $(VENV)/Scripts
+else
+BIN := $(VENV)/bin
+endif
+PY := $(BIN)/python
+
+# Extra arguments: `make lab LAB_ARGS="--port 8899"`, `make test PYTEST_ARGS="-k doctor"`.
+LAB_ARGS    ?=
+PYTEST_ARGS ?=
+
+.PHONY: lab test test-quick lint format release release-check clean-venv
+
+lab: $(VENV)/.installed
+	$(BIN)/netcourse lab $(LAB_ARGS)
+
+# pytest exits 5 when it collected no tests: for this suite that is a broken
+# setup, never a pass, so it is turned into a failure with a reason.
+test: $(VENV)/.installed-test
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; the suite or its selection is broken" >&2; exit 1; fi; \
+	exit $$rc
+
+test-quick: PYTEST_ARGS += -m "not slow"
+test-quick: test
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+release: $(VENV)/.installed
+	$(BIN)/netcourse release
+
+release-check: $(VENV)/.installed
+	$(BIN)/netcourse release --check
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+clean-venv:
+	rm -rf $(VENV)

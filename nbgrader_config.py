@@ -1,0 +1,35 @@
+"""nbgrader configuration for the course; every nbgrader command runs from this folder.
+
+solutions/NN-topic/NN-topic.ipynb is the hand-edited source; `nbgrader
+generate_assignment` (or `netcourse release`) writes the student version to
+notebooks/NN-topic/. The grading folders (submitted/, autograded/, feedback/)
+and gradebook.db are created here by nbgrader and are git-ignored.
+"""
+
+c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
+
+c.CourseDirectory.course_id = "sockets-to-coroutines"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "notebooks"
+
+# What students see in place of the solution code.
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# Execution of a submission. nbgrader's own `Execute` class is the one that
+# counts: once Execute.timeout is set, ExecutePreprocessor.timeout is ignored.
+# Every check bounds its own waits far below this, so the limit only catches
+# student code that hangs by itself.
+c.Execute.timeout = 120
+c.Execute.interrupt_on_timeout = True
+# Code that swallows the interrupt leaves the kernel silent; with the default
+# (True) nbgrader then drops the whole submission ("Removing failed
+# assignment"). False keeps it and grades the cells that ran.
+c.Execute.raise_on_iopub_timeout = False
+# A kernel that will not exit (a non-daemon thread left running) delays
+# shutdown; this bounds the wait before it is killed.
+c.KernelManager.shutdown_wait_time = 3.0
+
+# Output floods cost time and memory in the feedback; keep it bounded.
+c.LimitOutput.max_lines = 200
+c.LimitOutput.max_traceback = 60

@@ -1,0 +1,213 @@
+"""What every checker in the course shares: results, reports and how failures read.
+
+A checker runs a list of named checks against a student's code. Each check
+passes, fails with a message that names the fault and where to look, or is
+skipped. A test cell then calls ``report.require()``, which raises when a
+check failed; nbgrader counts a raised cell as a lost point.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+class CheckFailure(AssertionError):
+    """A check found a fault; the message says which and what to look at."""
+
+
+class NotAttempted(CheckFailure):
+    """The student's function is still the starter stub."""
+
+
+class SkipCheck(Exception):
+    """A check that does not apply here (a platform, a Python version, an option)."""
+
+
+def describe_call(name: str, args: tuple, kwargs: dict | None = None) -> str:
+    """``name(arg, key=value)`` as the student would have written the call."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in (kwargs or {}).items()]
+    text = f"{name}({', '.join(parts)})"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def not_attempted(label: str) -> NotAttempted:
+    """The failure for a call that still reaches the starter's ``raise NotImplementedError()``."""
+    return NotAttempted(
+        f"not attempted: {label} still raises NotImplementedError; replace the line "
+        "`raise NotImplementedError()` in the answer cell with your code and run that cell"
+    )
+
+
+def call_student(
+    function: Callable[..., Any],
+    *args: Any,
+    name: str | None = None,
+    hints: dict[type[BaseException], str] | None = None,
+    **kwargs: Any,
+) -> Any:
+    """Call student code; a stub becomes NotAttempted, any other error a CheckFailure.
+
+    ``hints`` maps an exception type to advice appended to the message when the
+    call raises that type (the first matching entry wins).
+    """
+    label = describe_call(name or getattr(function, "__name__", "your function"), args, kwargs)
+    try:
+        return function(*args, **kwargs)
+    except NotImplementedError:
+        raise not_attempted(label) from None
+    except CheckFailure:
+        raise
+    except Exception as exc:
+        message = f"{label} raised {type(exc).__name__}: {exc}"
+        for kind, hint in (hints or {}).items():
+            if isinstance(exc, kind):
+                message += f"; {hint}"
+                break
+        raise CheckFailure(message) from None
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check."""
+
+    id: str
+    status: str
+    message: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "message": self.message, "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class Report:
+    """The results of one run of a checker, in the order the checks ran."""
+
+    subject: str
+    results: list[CheckResult] = field(default_factory=list)
+
+    def __getitem__(self, check_id: str) -> CheckResult:
+        for result in self.results:
+            if result.id == check_id:
+                return result
+        raise KeyError(check_id)
+
+    @property
+    def not_attempted(self) -> bool:
+        return any(r.message.startswith("not attempted") for r in self.results)
+
+    def failed(self, ids: Iterable[str] | None = None) -> list[CheckResult]:
+        wanted = None if ids is None else set(ids)
+        return [
+            r for r in self.results if r.status == FAILED and (wanted is None or r.id in wanted)
+        ]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed()
+
+    def require(self, *ids: str) -> None:
+        """Raise unless every check (or every named one) passed; the message lists each fault."""
+        unknown = set(ids) - {r.id for r in self.results}
+        if unknown:
+            raise KeyError(f"no such check in this report: {', '.join(sorted(unknown))}")
+        failures = self.failed(ids or None)
+        if not failures:
+            return
+        if any(r.message.startswith("not attempted") for r in failures):
+            first = next(r for r in failures if r.message.startswith("not attempted"))
+            raise NotAttempted(first.message)
+        lines = [f"{self.subject}: {len(failures)} check(s) failed"]
+        lines += [f"  [{r.id}] {r.message}" for r in failures]
+        raise CheckFailure("\n".join(lines))
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape every ``netcourse check-*`` command writes with ``--json``."""
+        return {"checks": {r.id: r.as_dict() for r in self.results}}
+
+    def __str__(self) -> str:
+        width = max((len(r.id) for r in self.results), default=0)
+        lines = [f"{self.subject}:"]
+        for r in self.results:
+            line = f"  {r.status.upper():7} {r.id:<{width}}  {r.seconds:5.2f}s"
+            lines.append(line + (f"  {r.message}" if r.message else ""))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        colours = {PASSED: "#1a7f37", FAILED: "#cf222e", SKIPPED: "#6e7781"}
+        rows = "".join(
+            f"<tr><td style='color:{colours[r.status]};font-weight:bold'>{r.status}</td>"
+            f"<td><code>{html.escape(r.id)}</code></td>"
+            f"<td style='text-align:left'>{html.escape(r.message)}</td></tr>"
+            for r in self.results
+        )
+        return f"<p><b>{html.escape(self.subject)}</b></p><table>{rows}</table>"
+
+
+Check = Callable[[], None]
+
+
+def run_checks(subject: str, checks: Iterable[tuple[str, Check]]) -> Report:
+    """Run each check in turn; once the code proves to be a stub, the rest are skipped."""
+    report = Report(subject)
+    for check_id, check in checks:
+        if report.not_attempted:
+            report.results.append(CheckResult(check_id, SKIPPED, "not attempted"))
+            continue
+        start = time.perf_counter()
+        try:
+            check()
+        except SkipCheck as exc:
+            status, message = SKIPPED, str(exc)
+        except CheckFailure as exc:
+            status, message = FAILED, str(exc)
+        else:
+            status, message = PASSED, ""
+        report.results.append(CheckResult(check_id, status, message, time.perf_counter() - start))
+    return report
+
+
+def expect_returns(
+    function: Callable[..., Any], args: tuple, expected: Any, why: str, name: str | None = None
+) -> None:
+    """Fail unless ``function(*args) == expected``; the message gives ``why``, never ``expected``.
+
+    Hidden tests use this so that their expected values stay out of feedback.
+    """
+    label = describe_call(name or getattr(function, "__name__", "your function"), args)
+    result = call_student(function, *args, name=name)
+    if type(result) is not type(expected) or result != expected:
+        raise CheckFailure(f"{label} returned {_short_repr(result)}, which is wrong: {why}")
+
+
+def expect_raises(
+    function: Callable[..., Any],
+    args: tuple,
+    exception: type[BaseException],
+    why: str,
+    name: str | None = None,
+) -> None:
+    """Fail unless ``function(*args)`` raises ``exception``."""
+    label = describe_call(name or getattr(function, "__name__", "your function"), args)
+    try:
+        result = function(*args)
+    except exception:
+        return
+    except NotImplementedError:
+        raise not_attempted(label) from None
+    except Exception as exc:
+        raise CheckFailure(
+            f"{label} raised {type(exc).__name__}, not {exception.__name__}: {why}"
+        ) from None
+    raise CheckFailure(f"{label} returned {_short_repr(result)} instead of raising: {why}")
+
+
+def _short_repr(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,204 @@
+"""The ``netcourse`` command: one entry point for students and instructors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import UsageError
+from .nbgrader_run import NbgraderError
+from .paths import Course, find_course
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, as every netcourse error is."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _course(args: argparse.Namespace) -> Course:
+    return find_course(args.course) if args.course else find_course()
+
+
+def _doctor(args: argparse.Namespace, extra: list[str]) -> int:
+    from .envcheck import doctor
+
+    report = doctor()
+    print(report)
+    return 0 if report.ok else 1
+
+
+def _lab(args: argparse.Namespace, extra: list[str]) -> int:
+    from .lab import run_lab
+
+    return run_lab(_course(args), args.port, not args.no_browser, extra)
+
+
+def _release(args: argparse.Namespace, extra: list[str]) -> int:
+    from .release import release
+
+    course = _course(args)
+    assignments = course.check_assignments(args.assignments)
+    changed = release(course, assignments, check=args.check)
+    if args.check:
+        for line in changed:
+            print(f"out of date: {line}")
+        if changed:
+            print(
+                "run `netcourse release` to regenerate notebooks/ from solutions/", file=sys.stderr
+            )
+            return 1
+        print(f"notebooks/ is in sync with solutions/ ({', '.join(assignments)})")
+        return 0
+    for line in changed:
+        print(f"updated: {line}")
+    print(f"released {', '.join(assignments)}" + ("" if changed else " (nothing changed)"))
+    return 0
+
+
+def _grade(args: argparse.Namespace, extra: list[str]) -> int:
+    from .grading import GradeOptions, grade_class
+    from .grading.results import summary_table, write_csv, write_json
+
+    options = GradeOptions(
+        submissions=args.submissions,
+        assignments=args.assignment or [],
+        jobs=args.jobs,
+        timeout=args.timeout,
+        feedback_dir=args.feedback,
+    )
+    outcomes = grade_class(_course(args), options, log=lambda line: print(line, file=sys.stderr))
+    print(summary_table(outcomes))
+    write_csv(outcomes, args.csv)
+    written = [f"grades: {args.csv}", f"feedback: {args.feedback}/"]
+    if args.json:
+        write_json(outcomes, args.json)
+        written.append(f"json: {args.json}")
+    failed = sum(1 for o in outcomes if o.error)
+    print(f"{len(outcomes)} graded, {failed} with errors; " + ", ".join(written))
+    return 0
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .grading import default_jobs
+
+    parser = _Parser(
+        prog="netcourse",
+        description="Sockets to Coroutines: open the course, check this machine, "
+        "release and grade.",
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    course_option = _Parser(add_help=False)
+    course_option.add_argument(
+        "--course",
+        type=Path,
+        metavar="DIR",
+        help="the course folder (default: found from the working directory upwards)",
+    )
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check that this machine can run the course",
+        description="Check Python, the packages, loopback networking and the limits "
+        "the course relies on.",
+    )
+    doctor.set_defaults(func=_doctor)
+
+    lab = commands.add_parser(
+        "lab",
+        parents=[course_option],
+        help="open the course in JupyterLab",
+        description="Start JupyterLab on the course, opened at notebooks/. "
+        "Options it does not know are passed to JupyterLab, e.g. --ServerApp.token=SECRET.",
+    )
+    lab.add_argument("--port", type=int, help="port to serve on (default: JupyterLab's, 8888)")
+    lab.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    lab.set_defaults(func=_lab, passes_extra=True)
+
+    release = commands.add_parser(
+        "release",
+        parents=[course_option],
+        help="regenerate notebooks/ from solutions/ (instructors)",
+        description="Run nbgrader generate_assignment on solutions/ and update notebooks/.",
+    )
+    release.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    release.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and name every released file that is out of date",
+    )
+    release.set_defaults(func=_release)
+
+    grade = commands.add_parser(
+        "grade",
+        parents=[course_option],
+        help="grade a folder of submissions (instructors)",
+        description="Grade SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb (or "
+        "SUBMISSIONS/<student>.zip) with nbgrader autograde in scratch space; "
+        "SUBMISSIONS is never modified.",
+    )
+    grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
+    grade.add_argument(
+        "--assignment",
+        action="append",
+        metavar="A",
+        help="grade only this assignment (repeatable; default: every one found)",
+    )
+    grade.add_argument(
+        "--jobs",
+        type=int,
+        default=default_jobs(),
+        metavar="N",
+        help="students graded side by side (default: the number of cores, %(default)s)",
+    )
+    grade.add_argument(
+        "--timeout",
+        type=_positive_float,
+        default=600.0,
+        metavar="SECONDS",
+        help="wall-clock limit for one student's assignment (default: %(default)s)",
+    )
+    grade.add_argument("--json", type=Path, metavar="FILE", help="also write the grades as JSON")
+    grade.add_argument(
+        "--csv", type=Path, default=Path("grades.csv"), metavar="FILE", help="default: %(default)s"
+    )
+    grade.add_argument(
+        "--feedback",
+        type=Path,
+        default=Path("feedback"),
+        metavar="DIR",
+        help="feedback HTML per student (default: %(default)s/)",
+    )
+    grade.set_defaults(func=_grade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "passes_extra", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.func(args, extra)
+    except UsageError as exc:
+        print(f"netcourse: error: {exc}", file=sys.stderr)
+        return 2
+    except NbgraderError as exc:
+        print(f"netcourse: nbgrader failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("netcourse: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

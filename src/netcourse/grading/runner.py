@@ -1,0 +1,141 @@
+"""Grading one student: nbgrader autograde and feedback in a scratch course of their own.
+
+Each student gets a private copy of the gradebook, so students graded side by
+side never share a database, and a submission that wrecks its scratch folder
+cannot touch anyone else's grade.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from ..paths import CONFIG_FILE, SOURCE_DIR
+from .results import CellScore, Outcome, write_error_page
+from .submissions import Submission
+from .worker_client import NbgraderWorker, WorkerError
+
+MAX_NOTEBOOK_BYTES = 100 * 2**20
+GRADEBOOK = "gradebook.db"
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    """What the source says an assignment is worth, cell by cell."""
+
+    max_score: float
+    cells: dict[str, float]
+
+
+@dataclass(frozen=True)
+class GradingSetup:
+    """Everything a grading job needs; shared read-only by all jobs."""
+
+    base: Path  # scratch course with the sources and a gradebook that knows them
+    students_dir: Path
+    assignments: dict[str, AssignmentInfo]
+    timeout: float
+    feedback_dir: Path | None
+
+
+def precheck(path: Path) -> str | None:
+    """Why this file cannot be a gradable notebook, or None."""
+    size = path.stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        return f"{path.name} is {size >> 20} MiB, over the {MAX_NOTEBOOK_BYTES >> 20} MiB limit"
+    try:
+        text = path.read_bytes().decode("utf-8")
+        json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return f"{path.name} is not valid JSON ({exc})"
+    try:
+        nbformat.reads(text, as_version=4)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"{path.name} is not a Jupyter notebook ({first})"
+    return None
+
+
+def _student_course(setup: GradingSetup, student: str) -> Path:
+    work = setup.students_dir / student
+    work.mkdir(parents=True)
+    shutil.copy2(setup.base / CONFIG_FILE, work / CONFIG_FILE)
+    shutil.copy2(setup.base / GRADEBOOK, work / GRADEBOOK)
+    (work / SOURCE_DIR).symlink_to(setup.base / SOURCE_DIR, target_is_directory=True)
+    return work
+
+
+def _new_outcome(setup: GradingSetup, submission: Submission) -> Outcome:
+    info = setup.assignments[submission.assignment]
+    return Outcome(
+        submission.student,
+        submission.assignment,
+        max_score=info.max_score,
+        cells={grade_id: CellScore(0.0, points) for grade_id, points in info.cells.items()},
+    )
+
+
+def _grade_one(
+    setup: GradingSetup, worker: NbgraderWorker, work: Path, submission: Submission
+) -> Outcome:
+    outcome = _new_outcome(setup, submission)
+    outcome.error = submission.problem or next(
+        filter(None, (precheck(path) for path in submission.notebooks.values())), None
+    )
+    if outcome.error:
+        return outcome
+    target = work / "submitted" / submission.student / submission.assignment
+    target.mkdir(parents=True)
+    for name, path in submission.notebooks.items():
+        shutil.copyfile(path, target / name)
+    request = {
+        "op": "autograde",
+        "root": str(work),
+        "assignment": submission.assignment,
+        "student": submission.student,
+        "feedback": setup.feedback_dir is not None,
+    }
+    try:
+        reply = worker.request(request, timeout=setup.timeout)
+    except WorkerError as exc:
+        outcome.error = str(exc)
+        return outcome
+    if reply.get("scores") is None:
+        outcome.error = f"autograde failed: {reply.get('error') or 'no grade was recorded'}"
+        return outcome
+    if reply.get("error"):
+        outcome.error = reply["error"]
+    outcome.score = reply["scores"]["score"]
+    for grade_id, (score, points) in reply["scores"]["cells"].items():
+        outcome.cells[grade_id] = CellScore(score, points)
+    if reply.get("feedback") and setup.feedback_dir is not None:
+        target = setup.feedback_dir / submission.student / submission.assignment
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(reply["feedback"], target)
+    return outcome
+
+
+def grade_student(
+    setup: GradingSetup, worker: NbgraderWorker, student: str, submissions: list[Submission]
+) -> list[Outcome]:
+    """Grade every submission of one student; a bad submission is reported, never raised."""
+    work = _student_course(setup, student)
+    outcomes = []
+    for submission in submissions:
+        start = time.monotonic()
+        outcome = _grade_one(setup, worker, work, submission)
+        outcome.seconds = time.monotonic() - start
+        if outcome.error and setup.feedback_dir is not None:
+            name = next(iter(submission.notebooks), f"{submission.assignment}.ipynb")
+            page = (setup.feedback_dir / student / submission.assignment / name).with_suffix(
+                ".html"
+            )
+            if not page.exists():
+                write_error_page(page, outcome)
+        outcomes.append(outcome)
+    return outcomes

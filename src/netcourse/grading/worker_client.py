@@ -1,0 +1,114 @@
+"""The grader's side of an nbgrader worker process: send a request, wait a bounded time."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from ..nbgrader_run import tool_env
+from ..processes import kill_tree
+
+_live: set[NbgraderWorker] = set()
+_live_lock = threading.Lock()
+
+
+class WorkerError(Exception):
+    """The worker overran its limit or died; the message is the one-line reason."""
+
+
+class NbgraderWorker:
+    """One worker process, started on first use and restarted after it is killed."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home  # its own Jupyter/IPython settings folders and its log
+        self.process: subprocess.Popen | None = None
+        self._replies: queue.Queue[str | None] = queue.Queue()
+        self._reader: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the process now, so that its slow start-up overlaps other work."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+
+    def _start(self) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        env = tool_env(
+            {
+                # keep the grader's own Jupyter and IPython settings (startup files,
+                # kernels) out of grading
+                "JUPYTER_CONFIG_DIR": str(self.home / "jupyter-config"),
+                "JUPYTER_DATA_DIR": str(self.home / "jupyter-data"),
+                "IPYTHONDIR": str(self.home / "ipython"),
+                "JUPYTER_PLATFORM_DIRS": "1",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            }
+        )
+        with (self.home / "worker.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "netcourse.grading.nbgrader_worker"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                text=True,
+                encoding="utf-8",
+                start_new_session=True,
+            )
+        self._replies = queue.Queue()
+        self._reader = threading.Thread(
+            target=self._read, args=(self.process, self._replies), daemon=True
+        )
+        self._reader.start()
+        with _live_lock:
+            _live.add(self)
+
+    @staticmethod
+    def _read(process: subprocess.Popen, replies: queue.Queue) -> None:
+        for line in process.stdout:
+            replies.put(line)
+        replies.put(None)
+
+    def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one request; raise WorkerError if no answer comes within ``timeout`` seconds."""
+        self.start()
+        try:
+            self.process.stdin.write(json.dumps(payload) + "\n")
+            self.process.stdin.flush()
+            line = self._replies.get(timeout=timeout)
+        except queue.Empty:
+            self.stop()
+            raise WorkerError(f"stopped after the {timeout:g} s wall-clock limit") from None
+        except OSError:
+            line = None
+        if line is None:
+            self.stop()
+            raise WorkerError("the grading process died unexpectedly")
+        return json.loads(line)
+
+    def stop(self) -> None:
+        """Kill the worker and every kernel it started."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with _live_lock:
+            _live.discard(self)
+        kill_tree(process.pid)
+        process.wait()
+        self._reader.join(timeout=5)  # it sees end-of-file once the process is gone
+        for stream in (process.stdin, process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+def stop_all() -> None:
+    """Stop every worker still running (used when a grading run is interrupted)."""
+    with _live_lock:
+        workers = list(_live)
+    for worker in workers:
+        worker.stop()

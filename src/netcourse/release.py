@@ -1,0 +1,60 @@
+"""``netcourse release``: regenerate notebooks/ from solutions/ with nbgrader, or check it."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+import tempfile
+from pathlib import Path
+
+from .nbgrader_run import IGNORED, make_scratch_course, run_nbgrader
+from .paths import RELEASE_DIR, Course
+
+_SKIPPED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+
+
+def generate(course: Course, assignments: list[str], scratch: Path) -> Path:
+    """Run ``nbgrader generate_assignment`` for each assignment; return the release folder."""
+    make_scratch_course(course, assignments, scratch)
+    for assignment in assignments:
+        run_nbgrader(["generate_assignment", assignment, "--force", "--log-level=WARN"], scratch)
+    return scratch / RELEASE_DIR
+
+
+def _files(tree: Path) -> set[Path]:
+    if not tree.is_dir():
+        return set()
+    return {
+        p.relative_to(tree)
+        for p in tree.rglob("*")
+        if p.is_file() and not _SKIPPED_NAMES.intersection(p.relative_to(tree).parts)
+    }
+
+
+def differences(generated: Path, committed: Path) -> list[str]:
+    """Relative paths (under notebooks/) that differ, are missing or are extra."""
+    ours, theirs = _files(generated), _files(committed)
+    changed = []
+    for path in sorted(ours | theirs):
+        if path not in theirs:
+            changed.append(f"{path} (missing from {RELEASE_DIR}/)")
+        elif path not in ours:
+            changed.append(f"{path} (not produced by the release)")
+        elif not filecmp.cmp(generated / path, committed / path, shallow=False):
+            changed.append(f"{path} (differs)")
+    return changed
+
+
+def release(course: Course, assignments: list[str], check: bool) -> list[str]:
+    """Regenerate (or, with ``check``, only compare) the release; return what differed."""
+    with tempfile.TemporaryDirectory(prefix="netcourse-release-") as tmp:
+        generated = generate(course, assignments, Path(tmp))
+        found = []
+        for assignment in assignments:
+            diffs = differences(generated / assignment, course.release / assignment)
+            found += [f"{RELEASE_DIR}/{assignment}/{d}" for d in diffs]
+            if diffs and not check:
+                target = course.release / assignment
+                shutil.rmtree(target, ignore_errors=True)
+                shutil.copytree(generated / assignment, target, ignore=IGNORED)
+        return found

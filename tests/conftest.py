@@ -1,0 +1,36 @@
+"""Shared fixtures: the course under test and helpers to run its notebooks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from netcourse.paths import Course
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def course() -> Course:
+    return Course(ROOT)
+
+
+def run_netcourse(
+    *args: str, cwd: Path = ROOT, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    """Run the ``netcourse`` command line as a user would, in a separate process."""
+    return subprocess.run(
+        [sys.executable, "-m", "netcourse.cli", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def load_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

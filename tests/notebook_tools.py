@@ -1,0 +1,49 @@
+"""Reading and running the course's notebooks in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+CELL_TIMEOUT = 300
+
+
+def read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell) -> bool:
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
+
+
+def execute(path: Path, allow_errors: bool) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel, in its own folder, as a student would."""
+    notebook = read(path)
+    client = NotebookClient(
+        notebook,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return notebook
+
+
+def errors(cell) -> list:
+    return [o for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def stderr_text(cell) -> str:
+    return "".join(
+        o.get("text", "")
+        for o in cell.get("outputs", [])
+        if o.output_type == "stream" and o.get("name") == "stderr"
+    )

@@ -1,0 +1,102 @@
+"""The shared check machinery: results, reports, and how failures read."""
+
+import pytest
+
+from netcourse.checks import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    CheckFailure,
+    NotAttempted,
+    SkipCheck,
+    call_student,
+    expect_raises,
+    expect_returns,
+    run_checks,
+)
+
+
+def stub(*args):
+    raise NotImplementedError()
+
+
+def fails(message):
+    def check():
+        raise CheckFailure(message)
+
+    return check
+
+
+def test_run_checks_records_each_outcome_in_order():
+    def skipped():
+        raise SkipCheck("not on this platform")
+
+    report = run_checks("demo", [("a", lambda: None), ("b", fails("broke")), ("c", skipped)])
+    assert [(r.id, r.status) for r in report.results] == [
+        ("a", PASSED),
+        ("b", FAILED),
+        ("c", SKIPPED),
+    ]
+    assert report["b"].message == "broke"
+    assert not report.passed
+    assert report.to_json()["checks"]["c"] == {
+        "status": "skipped",
+        "message": "not on this platform",
+        "seconds": report["c"].as_dict()["seconds"],
+    }
+
+
+def test_require_lists_every_failure_and_only_the_named_ones():
+    report = run_checks(
+        "demo", [("a", fails("first")), ("b", fails("second")), ("c", lambda: None)]
+    )
+    with pytest.raises(CheckFailure) as caught:
+        report.require()
+    assert "[a] first" in str(caught.value) and "[b] second" in str(caught.value)
+    report.require("c")
+    with pytest.raises(KeyError):
+        report.require("nope")
+
+
+def test_a_stub_is_not_attempted_and_the_rest_is_skipped():
+    report = run_checks("demo", [("a", lambda: call_student(stub, 1)), ("b", lambda: None)])
+    assert report.not_attempted
+    assert report["a"].status == FAILED and report["a"].message.startswith("not attempted")
+    assert report["b"].status == SKIPPED
+    with pytest.raises(NotAttempted, match="raise NotImplementedError"):
+        report.require()
+
+
+def test_call_student_turns_errors_into_failures_with_hints():
+    def broken(x):
+        return x / 0
+
+    with pytest.raises(CheckFailure, match=r"broken\(1\) raised ZeroDivisionError.*; divide later"):
+        call_student(broken, 1, hints={ArithmeticError: "divide later"})
+
+
+def test_expect_returns_never_shows_the_expected_value():
+    with pytest.raises(CheckFailure) as caught:
+        expect_returns(lambda x: x + 1, (1,), 12345, "think again", name="inc")
+    assert "12345" not in str(caught.value)
+    assert str(caught.value) == "inc(1) returned 2, which is wrong: think again"
+    with pytest.raises(CheckFailure):
+        expect_returns(lambda: 1, (), 1.0, "an int is not a float")
+    expect_returns(lambda: b"x", (), b"x", "unused")
+
+
+def test_expect_raises_distinguishes_no_error_wrong_error_and_stub():
+    expect_raises(int, ("x",), ValueError, "unused")
+    with pytest.raises(CheckFailure, match="returned 1 instead of raising"):
+        expect_raises(int, ("1",), ValueError, "why")
+    with pytest.raises(CheckFailure, match="raised KeyError, not ValueError"):
+        expect_raises({}.__getitem__, ("k",), ValueError, "why")
+    with pytest.raises(NotAttempted):
+        expect_raises(stub, (), ValueError, "why")
+
+
+def test_report_renders_as_text_and_html():
+    report = run_checks("demo <x>", [("a", lambda: None), ("b", fails("bad & worse"))])
+    text = str(report)
+    assert "PASSED  a" in text and "FAILED  b" in text and "bad & worse" in text
+    assert "bad &amp; worse" in report._repr_html_() and "demo &lt;x&gt;" in report._repr_html_()

@@ -1,0 +1,109 @@
+"""`netcourse grade` end to end: solutions score full marks, blanks zero, bad input an error.
+
+One grading run over a small class serves every test here; it goes through
+the real command line and real nbgrader, as an instructor would run it.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT, load_json, run_netcourse
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if any(p.glob("*.ipynb")))
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def build_class(subs: Path) -> None:
+    """Students: full solutions, blank releases, a zip, corrupt JSON, an empty folder."""
+    for assignment in ASSIGNMENTS:
+        for student, tree in (("solved", "solutions"), ("blank", "notebooks")):
+            shutil.copytree(ROOT / tree / assignment, subs / student / assignment)
+        notebook = subs / "corrupt" / assignment / f"{assignment}.ipynb"
+        notebook.parent.mkdir(parents=True)
+        notebook.write_text('{"cells": [', encoding="utf-8")
+    with zipfile.ZipFile(subs / "zipped.zip", "w") as bundle:
+        for assignment in ASSIGNMENTS:
+            name = f"{assignment}/{assignment}.ipynb"
+            bundle.write(ROOT / "solutions" / name, f"my-work/{name}")
+    (subs / "nothing").mkdir()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    work = tmp_path_factory.mktemp("grade")
+    subs = work / "submissions"
+    subs.mkdir()
+    build_class(subs)
+    before = tree_digest(subs)
+    args = ["grade", str(subs), "--jobs", "2", "--json", "grades.json", "--feedback", "fb"]
+    for assignment in ASSIGNMENTS:
+        args += ["--assignment", assignment]
+    result = run_netcourse(*args, "--course", str(ROOT), cwd=work)
+    return {
+        "result": result,
+        "json": load_json(work / "grades.json") if (work / "grades.json").exists() else None,
+        "work": work,
+        "unchanged": tree_digest(subs) == before,
+    }
+
+
+def test_the_run_succeeds_and_prints_a_summary(graded):
+    result = graded["result"]
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "student" in result.stdout and "solved" in result.stdout
+
+
+def test_solutions_get_full_marks(graded):
+    for student in ("solved", "zipped"):
+        for assignment in ASSIGNMENTS:
+            entry = graded["json"]["students"][student][assignment]
+            assert entry["max_score"] > 0
+            assert entry["score"] == entry["max_score"], (student, assignment, entry)
+            assert all(c["score"] == c["max_score"] for c in entry["cells"].values())
+
+
+def test_blank_releases_get_zero(graded):
+    for assignment in ASSIGNMENTS:
+        entry = graded["json"]["students"]["blank"][assignment]
+        assert entry["score"] == 0 and entry["max_score"] > 0
+        assert entry["cells"] and all(c["score"] == 0 for c in entry["cells"].values())
+
+
+def test_bad_submissions_score_zero_with_a_one_line_reason(graded):
+    errors = {(e["student"], e["assignment"]): e["reason"] for e in graded["json"]["errors"]}
+    for assignment in ASSIGNMENTS:
+        assert "is not valid JSON" in errors["corrupt", assignment]
+        assert errors["nothing", assignment].startswith("nothing to grade")
+        for student in ("corrupt", "nothing"):
+            assert graded["json"]["students"][student][assignment]["score"] == 0
+    assert {s for s, _ in errors} == {"corrupt", "nothing"}
+    assert all("\n" not in reason for reason in errors.values())
+
+
+def test_feedback_and_csv_are_written_for_everyone(graded):
+    work = graded["work"]
+    for student in ("solved", "blank", "zipped", "corrupt", "nothing"):
+        for assignment in ASSIGNMENTS:
+            assert (work / "fb" / student / assignment / f"{assignment}.html").is_file()
+    rows = list(csv.DictReader((work / "grades.csv").open()))
+    assert len(rows) == 5 * len(ASSIGNMENTS)
+
+
+def test_submissions_are_never_modified(graded):
+    assert graded["unchanged"]

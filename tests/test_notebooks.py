@@ -1,0 +1,86 @@
+"""The course's notebooks: clean as committed, in sync, solutions pass, blanks fail."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ROOT, run_netcourse
+from .notebook_tools import errors, execute, is_test_cell, nbgrader_meta, read, stderr_text
+
+SOURCES = sorted((ROOT / "solutions").glob("*/*.ipynb"))
+RELEASED = sorted((ROOT / "notebooks").glob("*/*.ipynb"))
+ALL = SOURCES + RELEASED
+IMPORT_LINE = "import netcourse as nc"
+
+
+def ids(paths):
+    return [str(p.relative_to(ROOT)) for p in paths]
+
+
+def test_every_source_has_a_release():
+    assert SOURCES, "no solution notebooks found"
+    assert [p.relative_to(ROOT / "solutions") for p in SOURCES] == [
+        p.relative_to(ROOT / "notebooks") for p in RELEASED
+    ]
+    for path in SOURCES:
+        assert path.stem == path.parent.name, f"{path}: the notebook is named after its folder"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_committed_notebooks_carry_no_outputs(path):
+    for index, cell in enumerate(read(path).cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{path.name} cell {index} has outputs: strip them"
+            assert cell.execution_count is None, f"{path.name} cell {index} has an execution count"
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_notebook_house_rules(path):
+    cells = read(path).cells
+    code = [c for c in cells if c.cell_type == "code"]
+    assert code and code[0].source == IMPORT_LINE, f"the first code cell must be `{IMPORT_LINE}`"
+    for cell in code:
+        assert not re.search(r"^\s*from\s+\S+\s+import\s+\*", cell.source, re.M), "star import"
+        assert not re.search(r"^\s*[!%]?\s*pip\s+install", cell.source, re.M), "pip in a cell"
+    grade_ids = [nbgrader_meta(c)["grade_id"] for c in cells if nbgrader_meta(c)]
+    assert len(grade_ids) == len(set(grade_ids)), "grade ids must be unique"
+    for cell in filter(is_test_cell, cells):
+        assert cell.source.startswith('"""'), "a test cell opens with a one-line docstring"
+        assert nbgrader_meta(cell).get("points", 0) > 0
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=ids(RELEASED))
+def test_released_notebooks_hide_solutions_and_hidden_tests(path):
+    text = path.read_text(encoding="utf-8")
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+        assert marker not in text
+
+
+@pytest.mark.slow
+def test_release_is_in_sync_with_solutions():
+    result = run_netcourse("release", "--check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=ids(SOURCES))
+def test_solution_runs_clean_and_passes_every_test(path):
+    notebook = execute(path, allow_errors=False)
+    for cell in filter(is_test_cell, notebook.cells):
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        assert not stderr_text(cell), f"{grade_id} wrote to stderr, which nbgrader scores 0"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RELEASED, ids=ids(RELEASED))
+def test_blank_release_fails_every_test_as_not_attempted(path):
+    notebook = execute(path, allow_errors=True)
+    tests = list(filter(is_test_cell, notebook.cells))
+    assert tests
+    for cell in tests:
+        grade_id = nbgrader_meta(cell)["grade_id"]
+        found = errors(cell)
+        assert found, f"{grade_id} passed on the blank notebook"
+        assert found[0].ename == "NotAttempted", f"{grade_id}: {found[0].ename}: {found[0].evalue}"
