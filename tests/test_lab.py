@@ -46,6 +46,7 @@ def lab():
         url = match.group(1) if match else None
     try:
         assert url, "JupyterLab did not start:\n" + "".join(log[-30:])
+        wait_until_serving(url, deadline)
         yield url, log
     finally:
         process.terminate()
@@ -54,6 +55,18 @@ def lab():
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def wait_until_serving(url: str, deadline: float) -> None:
+    """JupyterLab prints its address a moment before it accepts connections on it."""
+    while True:
+        try:
+            get(f"{url}/api/status")
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def get(url: str) -> tuple[int, str]:
