@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 
 from .errors import UsageError
 from .nbgrader_run import NbgraderError
 from .paths import Course, find_course
+
+# Commands that live in modules of their own: each module has a function
+# ``register(commands)`` that adds its sub-parser (keep imports there cheap).
+COMMAND_MODULES: list[str] = []
 
 
 class _Parser(argparse.ArgumentParser):
@@ -179,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="feedback HTML per student (default: %(default)s/)",
     )
     grade.set_defaults(func=_grade)
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(commands)
     return parser
 
 

@@ -9,9 +9,11 @@ check failed; nbgrader counts a raised cell as a lost point.
 from __future__ import annotations
 
 import html
+import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
@@ -130,6 +132,9 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         """The shape every ``netcourse check-*`` command writes with ``--json``."""
         return {"checks": {r.id: r.as_dict() for r in self.results}}
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
 
     def __str__(self) -> str:
         width = max((len(r.id) for r in self.results), default=0)
