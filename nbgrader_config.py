@@ -33,3 +33,11 @@ c.KernelManager.shutdown_wait_time = 3.0
 # Output floods cost time and memory in the feedback; keep it bounded.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
+
+# Feedback shows scores and the checks' messages but never hidden tests:
+# their source is cut from test cells and errors there lose their tracebacks.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "netcourse.grading.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
