@@ -6,6 +6,11 @@ notebooks/NN-topic/. The grading folders (submitted/, autograded/, feedback/)
 and gradebook.db are created here by nbgrader and are git-ignored.
 """
 
+from nbgrader.converters.autograde import Autograde
+from nbgrader.preprocessors import Execute
+
+from netcourse.grading.execute import BudgetedExecute
+
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
 c.CourseDirectory.course_id = "sockets-to-coroutines"
@@ -26,6 +31,15 @@ c.Execute.interrupt_on_timeout = True
 # (True) nbgrader then drops the whole submission ("Removing failed
 # assignment"). False keeps it and grades the cells that ran.
 c.Execute.raise_on_iopub_timeout = False
+# One time budget for each notebook as well: once it is spent, the remaining
+# cells time out at once, so a submission that hangs cell after cell still
+# finishes and keeps the points of the cells that ran (netcourse grade sets
+# the budget from its --timeout).
+c.Autograde.autograde_preprocessors = [
+    BudgetedExecute if step is Execute else step
+    for step in Autograde.class_traits()["autograde_preprocessors"].default()
+]
+c.BudgetedExecute.notebook_budget = 480
 # A kernel that will not exit (a non-daemon thread left running) delays
 # shutdown; this bounds the wait before it is killed.
 c.KernelManager.shutdown_wait_time = 3.0

@@ -73,6 +73,7 @@ def _grade(args: argparse.Namespace, extra: list[str]) -> int:
         jobs=args.jobs,
         timeout=args.timeout,
         feedback_dir=args.feedback,
+        keep_scratch=args.keep_scratch,
     )
     outcomes = grade_class(_course(args), options, log=lambda line: print(line, file=sys.stderr))
     print(summary_table(outcomes))
@@ -182,6 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=Path("feedback"),
         metavar="DIR",
         help="feedback HTML per student (default: %(default)s/)",
+    )
+    grade.add_argument(
+        "--keep-scratch",
+        action="store_true",
+        help="keep the scratch course (nbgrader's folders and logs) for inspection",
     )
     grade.set_defaults(func=_grade)
     for module in COMMAND_MODULES:

@@ -18,7 +18,7 @@ from typing import Any
 from ..nbgrader_run import last_error_line
 
 
-def _api(root: Path):
+def _api(root: Path, budget: float | None = None):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.apps.baseapp import NbGrader
     from nbgrader.coursedir import CourseDirectory
@@ -26,6 +26,8 @@ def _api(root: Path):
     os.chdir(root)  # nbgrader reads nbgrader_config.py from the working directory
     app = NbGrader()
     app.load_config_file()
+    if budget is not None:
+        app.config.BudgetedExecute.notebook_budget = budget
     coursedir = CourseDirectory(config=app.config, root=str(root))
     return NbGraderAPI(coursedir=coursedir, config=app.config)
 
@@ -36,6 +38,13 @@ def _gradebook(api):
     return Gradebook(api.coursedir.db_url, api.coursedir.course_id)
 
 
+def _logged(what: str, result: dict[str, Any]) -> dict[str, Any]:
+    """Copy nbgrader's captured log to this worker's log file (kept with --keep-scratch)."""
+    print(f"== {what}: {'ok' if result['success'] else 'failed'}", file=sys.stderr)
+    print(result.get("log") or "", result.get("error") or "", sep="\n", file=sys.stderr, flush=True)
+    return result
+
+
 def _failure(result: dict[str, Any]) -> str:
     return last_error_line((result.get("log") or "") + "\n" + (result.get("error") or ""))
 
@@ -43,7 +52,10 @@ def _failure(result: dict[str, Any]) -> str:
 def generate(root: Path, assignment: str) -> dict[str, Any]:
     """Record an assignment's source in the gradebook; answer with its points per cell."""
     api = _api(root)
-    result = api.generate_assignment(assignment, force=True, create=True)
+    result = _logged(
+        f"generate_assignment {assignment}",
+        api.generate_assignment(assignment, force=True, create=True),
+    )
     if not result["success"]:
         return {"ok": False, "error": _failure(result)}
     with _gradebook(api) as gradebook:
@@ -73,10 +85,15 @@ def _scores(api, assignment: str, student: str) -> dict[str, Any] | None:
         return {"score": float(submission.score), "cells": cells}
 
 
-def autograde(root: Path, assignment: str, student: str, feedback: bool) -> dict[str, Any]:
+def autograde(
+    root: Path, assignment: str, student: str, feedback: bool, budget: float
+) -> dict[str, Any]:
     """Autograde one submission and, if asked, write its feedback; answer with the scores."""
-    api = _api(root)
-    result = api.autograde(assignment, student, force=True, create=True)
+    api = _api(root, budget)
+    result = _logged(
+        f"autograde {assignment} {student}",
+        api.autograde(assignment, student, force=True, create=True),
+    )
     reply: dict[str, Any] = {
         "ok": bool(result["success"]),
         "error": None if result["success"] else _failure(result),
@@ -84,7 +101,10 @@ def autograde(root: Path, assignment: str, student: str, feedback: bool) -> dict
         "feedback": None,
     }
     if feedback and reply["scores"] is not None:
-        produced = api.generate_feedback(assignment, student, force=True)
+        produced = _logged(
+            f"generate_feedback {assignment} {student}",
+            api.generate_feedback(assignment, student, force=True),
+        )
         if produced["success"]:
             reply["feedback"] = str(root / "feedback" / student / assignment)
         else:
@@ -97,7 +117,9 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     if request["op"] == "generate":
         return generate(root, request["assignment"])
     if request["op"] == "autograde":
-        return autograde(root, request["assignment"], request["student"], request["feedback"])
+        return autograde(
+            root, request["assignment"], request["student"], request["feedback"], request["budget"]
+        )
     return {"ok": False, "error": f"unknown request {request['op']!r}"}
 
 

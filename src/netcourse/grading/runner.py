@@ -22,6 +22,9 @@ from .worker_client import NbgraderWorker, WorkerError
 
 MAX_NOTEBOOK_BYTES = 100 * 2**20
 GRADEBOOK = "gradebook.db"
+# The notebook's execution budget, as a share of the wall-clock limit: the rest
+# is for starting the kernel, saving grades and writing feedback.
+BUDGET_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,7 @@ def _grade_one(
         "assignment": submission.assignment,
         "student": submission.student,
         "feedback": setup.feedback_dir is not None,
+        "budget": setup.timeout * BUDGET_SHARE,
     }
     try:
         reply = worker.request(request, timeout=setup.timeout)

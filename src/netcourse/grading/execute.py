@@ -1,0 +1,55 @@
+"""nbgrader's Execute with one time budget for the whole notebook.
+
+nbgrader gives every cell the same timeout, so a submission whose cells hang
+one after another takes cells × timeout, and the wall-clock limit that stops
+it throws away every point already earned. With a budget, each cell waits at
+most what is left of it; once it is spent, the remaining cells are not run
+but marked with an error, the notebook finishes, and the cells that ran keep
+their scores.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from nbformat.notebooknode import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Float
+
+
+class BudgetedExecute(Execute):
+    """Execute a notebook within ``notebook_budget`` seconds in all (``timeout`` per cell)."""
+
+    notebook_budget = Float(
+        480.0, help="Seconds for the whole notebook; each cell also stops at `timeout`."
+    ).tag(config=True)
+    _deadline = math.inf
+
+    def _cell_timeout(self, cell: NotebookNode) -> int:
+        left = max(1.0, self._deadline - time.monotonic())
+        return math.ceil(min(self.timeout, left) if self.timeout else left)
+
+    def preprocess(self, nb: NotebookNode, resources=None, km=None):
+        self._deadline = time.monotonic() + self.notebook_budget
+        self.timeout_func = self._cell_timeout
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            self.timeout_func = None
+            self._deadline = math.inf
+
+    def preprocess_cell(self, cell: NotebookNode, resources, index: int):
+        if cell.cell_type == "code" and time.monotonic() >= self._deadline:
+            cell.outputs = [
+                new_output(
+                    "error",
+                    ename="NotRun",
+                    evalue=f"not run: the notebook's {self.notebook_budget:g} s time budget "
+                    "was spent by the cells above",
+                    traceback=[],
+                )
+            ]
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
