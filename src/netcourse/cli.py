@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from pathlib import Path
 
 from .errors import UsageError
+from .grading.limits import KernelLimits
 from .nbgrader_run import NbgraderError
 from .paths import Course, find_course
+
+# netcourse grade's options for the grading kernels' limits: flag, KernelLimits
+# field, unit in bytes (or 1), metavar, help.
+LIMITS = (
+    ("--limit-cpu", "cpu_seconds", 1, "SECONDS", "CPU time of each process"),
+    ("--limit-memory", "memory_bytes", 2**20, "MIB", "address space of each process"),
+    ("--limit-tasks", "tasks", 1, "N", "processes and threads at once"),
+    ("--limit-file-size", "file_bytes", 2**20, "MIB", "size of any file written"),
+    ("--limit-forks", "forks", 1, "N", "processes started, all told"),
+)
 
 # Commands that live in modules of their own: each module has a function
 # ``register(commands)`` that adds its sub-parser (keep imports there cheap).
@@ -64,9 +76,10 @@ def _release(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _grade(args: argparse.Namespace, extra: list[str]) -> int:
-    from .grading import GradeOptions, grade_class
+    from .grading.classroom import GradeOptions, grade_class
     from .grading.results import summary_table, write_csv, write_json
 
+    limits = KernelLimits(**{name: getattr(args, name) * scale for _, name, scale, _, _ in LIMITS})
     options = GradeOptions(
         submissions=args.submissions,
         assignments=args.assignment or [],
@@ -74,6 +87,7 @@ def _grade(args: argparse.Namespace, extra: list[str]) -> int:
         timeout=args.timeout,
         feedback_dir=args.feedback,
         keep_scratch=args.keep_scratch,
+        limits=limits,
     )
     outcomes = grade_class(_course(args), options, log=lambda line: print(line, file=sys.stderr))
     print(summary_table(outcomes))
@@ -95,8 +109,6 @@ def _positive_float(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .grading import default_jobs
-
     parser = _Parser(
         prog="netcourse",
         description="Sockets to Coroutines: open the course, check this machine, "
@@ -162,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--jobs",
         type=int,
-        default=default_jobs(),
+        default=os.cpu_count() or 1,
         metavar="N",
         help="students graded side by side (default: the number of cores, %(default)s)",
     )
@@ -184,6 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="feedback HTML per student (default: %(default)s/)",
     )
+    limits = grade.add_argument_group(
+        "limits for each grading kernel (Linux; see autograder/README.md)"
+    )
+    defaults = KernelLimits()
+    for flag, name, scale, unit, what in LIMITS:
+        limits.add_argument(
+            flag,
+            dest=name,
+            type=int,
+            default=getattr(defaults, name) // scale,
+            metavar=unit,
+            help=f"{what} (default: %(default)s)",
+        )
     grade.add_argument(
         "--keep-scratch",
         action="store_true",

@@ -17,6 +17,23 @@ from typing import Any
 
 from ..nbgrader_run import last_error_line
 
+KERNEL_SPEC = {
+    "argv": [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"],
+    "display_name": "Python 3 (graded by netcourse)",
+    "language": "python",
+}
+
+
+def install_kernelspec() -> None:
+    """Make ``python3``, the kernel the notebooks name, the guarded grading kernel here.
+
+    The folder is this worker's private JUPYTER_DATA_DIR, which Jupyter searches
+    before any other, so the grader's own kernels are never touched.
+    """
+    folder = Path(os.environ["JUPYTER_DATA_DIR"]) / "kernels" / "python3"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kernel.json").write_text(json.dumps(KERNEL_SPEC), encoding="utf-8")
+
 
 def _api(root: Path, budget: float | None = None):
     from nbgrader.apps.api import NbGraderAPI
@@ -85,18 +102,74 @@ def _scores(api, assignment: str, student: str) -> dict[str, Any] | None:
         return {"score": float(submission.score), "cells": cells}
 
 
+def _test_cell_digests(source: Path) -> frozenset[str]:
+    """Digests of every test cell of an assignment's source notebooks, as the kernel runs them."""
+    import nbformat
+
+    from .guard import cell_digest
+
+    digests = set()
+    for path in source.glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+                digests.add(cell_digest(cell.source))
+    return frozenset(digests)
+
+
+def _zero_unsealed(api, assignment: str, student: str, key: bytes) -> list[str]:
+    """Zero every test cell of the autograded notebooks that carries no valid seal."""
+    import nbformat
+
+    from .guard import verify_seals
+
+    zeroed = []
+    folder = Path(api.coursedir.format_path("autograded", student, assignment))
+    with _gradebook(api) as gradebook:
+        for path in sorted(folder.glob("*.ipynb")):
+            for grade_id in verify_seals(nbformat.read(path, as_version=4).cells, key):
+                grade = gradebook.find_grade(grade_id, path.stem, assignment, student)
+                if grade.auto_score:
+                    grade.auto_score = 0.0
+                    zeroed.append(grade_id)
+        gradebook.db.commit()
+    return zeroed
+
+
 def autograde(
-    root: Path, assignment: str, student: str, feedback: bool, budget: float
+    root: Path, assignment: str, student: str, feedback: bool, budget: float, kernel: dict
 ) -> dict[str, Any]:
-    """Autograde one submission and, if asked, write its feedback; answer with the scores."""
+    """Autograde one submission in guarded kernels; write its feedback; answer with the scores."""
+    from .cgroups import TaskCgroup
+    from .limits import KernelLimits
+    from .session import SESSION_VARIABLE, Session
+
     api = _api(root, budget)
-    result = _logged(
-        f"autograde {assignment} {student}",
-        api.autograde(assignment, student, force=True, create=True),
+    limits = KernelLimits(**kernel["limits"])
+    cgroup = TaskCgroup.create(f"netcourse-{os.getpid()}", limits.tasks)
+    session = Session.new(
+        _test_cell_digests(root / api.coursedir.source_directory / assignment),
+        limits,
+        str(cgroup.path) if cgroup else None,
     )
+    session_file = Path(os.environ[SESSION_VARIABLE])
+    session.write(session_file)
+    try:
+        result = _logged(
+            f"autograde {assignment} {student}",
+            api.autograde(assignment, student, force=True, create=True),
+        )
+    finally:
+        session_file.unlink(missing_ok=True)
+        if cgroup is not None:
+            cgroup.remove()  # kills whatever the submission left running
+    error = None if result["success"] else _failure(result)
+    zeroed = _zero_unsealed(api, assignment, student, session.key) if result["success"] else []
+    if zeroed:
+        error = f"tampering detected: check cell(s) {', '.join(zeroed)} score 0"
     reply: dict[str, Any] = {
         "ok": bool(result["success"]),
-        "error": None if result["success"] else _failure(result),
+        "error": error,
         "scores": _scores(api, assignment, student),
         "feedback": None,
     }
@@ -118,7 +191,12 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
         return generate(root, request["assignment"])
     if request["op"] == "autograde":
         return autograde(
-            root, request["assignment"], request["student"], request["feedback"], request["budget"]
+            root,
+            request["assignment"],
+            request["student"],
+            request["feedback"],
+            request["budget"],
+            request["kernel"],
         )
     return {"ok": False, "error": f"unknown request {request['op']!r}"}
 
@@ -128,6 +206,8 @@ def main() -> None:
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import nbgrader.apps.api  # noqa: F401 -- the slow import, done before the first request
+
+    install_kernelspec()
 
     for line in sys.stdin:
         try:

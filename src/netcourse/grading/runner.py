@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 
 from ..paths import CONFIG_FILE, SOURCE_DIR
+from .limits import KernelLimits
 from .results import CellScore, Outcome, write_error_page
 from .submissions import Submission
 from .worker_client import NbgraderWorker, WorkerError
@@ -44,6 +45,7 @@ class GradingSetup:
     assignments: dict[str, AssignmentInfo]
     timeout: float
     feedback_dir: Path | None
+    limits: KernelLimits
 
 
 def precheck(path: Path) -> str | None:
@@ -103,6 +105,7 @@ def _grade_one(
         "student": submission.student,
         "feedback": setup.feedback_dir is not None,
         "budget": setup.timeout * BUDGET_SHARE,
+        "kernel": {"limits": setup.limits.as_dict()},
     }
     try:
         reply = worker.request(request, timeout=setup.timeout)

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..nbgrader_run import tool_env
 from ..processes import kill_tree
+from .session import SESSION_VARIABLE
 
 _live: set[NbgraderWorker] = set()
 _live_lock = threading.Lock()
@@ -44,9 +45,12 @@ class NbgraderWorker:
                 # kernels) out of grading
                 "JUPYTER_CONFIG_DIR": str(self.home / "jupyter-config"),
                 "JUPYTER_DATA_DIR": str(self.home / "jupyter-data"),
+                # search that folder (where the grading kernelspec is) before the venv's
+                "JUPYTER_PREFER_ENV_PATH": "0",
                 "IPYTHONDIR": str(self.home / "ipython"),
                 "JUPYTER_PLATFORM_DIRS": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",
+                SESSION_VARIABLE: str(self.home / "session.json"),
             }
         )
         with (self.home / "worker.log").open("ab") as log:
