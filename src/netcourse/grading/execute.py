@@ -5,7 +5,7 @@ one after another takes cells × timeout, and the wall-clock limit that stops
 it throws away every point already earned. With a budget, each cell waits at
 most what is left of it; once it is spent, the remaining cells are not run
 but marked with an error, the notebook finishes, and the cells that ran keep
-their scores.
+their scores. A kernel that dies is handled the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 
+from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -26,6 +27,7 @@ class BudgetedExecute(Execute):
         480.0, help="Seconds for the whole notebook; each cell also stops at `timeout`."
     ).tag(config=True)
     _deadline = math.inf
+    _kernel_died = False
 
     def _cell_timeout(self, cell: NotebookNode) -> int:
         left = max(1.0, self._deadline - time.monotonic())
@@ -33,6 +35,7 @@ class BudgetedExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources=None, km=None):
         self._deadline = time.monotonic() + self.notebook_budget
+        self._kernel_died = False
         self.timeout_func = self._cell_timeout
         try:
             return super().preprocess(nb, resources, km)
@@ -41,15 +44,22 @@ class BudgetedExecute(Execute):
             self._deadline = math.inf
 
     def preprocess_cell(self, cell: NotebookNode, resources, index: int):
-        if cell.cell_type == "code" and time.monotonic() >= self._deadline:
-            cell.outputs = [
-                new_output(
-                    "error",
-                    ename="NotRun",
-                    evalue=f"not run: the notebook's {self.notebook_budget:g} s time budget "
-                    "was spent by the cells above",
-                    traceback=[],
-                )
-            ]
-            return cell, resources
-        return super().preprocess_cell(cell, resources, index)
+        if cell.cell_type != "code":
+            return super().preprocess_cell(cell, resources, index)
+        if self._kernel_died:
+            return _failed(cell, "NotRun", "not run: the kernel died in a cell above"), resources
+        if time.monotonic() >= self._deadline:
+            reason = f"not run: the notebook's {self.notebook_budget:g} s time budget was spent"
+            return _failed(cell, "NotRun", reason), resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._kernel_died = True
+            reason = "the kernel died while this cell ran (killed, out of memory, or it exited)"
+            return _failed(cell, "KernelDied", reason), resources
+
+
+def _failed(cell: NotebookNode, name: str, reason: str) -> NotebookNode:
+    """Give a cell an error output, as if it had raised ``name: reason``."""
+    cell.outputs = [new_output("error", ename=name, evalue=reason, traceback=[])]
+    return cell

@@ -5,6 +5,7 @@ tests included, and a traceback can quote their lines. This preprocessor,
 configured in nbgrader_config.py for ``generate_feedback``, removes the hidden
 part of every test cell's source and cuts every error in a test cell down to
 its one-line message (our checkers' messages never contain expected values).
+It also drops the guard's seals, which only the grader reads.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import re
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
+
+from .guard import SEAL_MIME
 
 HIDDEN_REGION = re.compile(
     r"^[^\n]*BEGIN HIDDEN TESTS[^\n]*\n.*?^[^\n]*END HIDDEN TESTS[^\n]*(\n|$)",
@@ -35,6 +38,8 @@ class HideHiddenTests(NbGraderPreprocessor):
     """Strip hidden tests and tracebacks from test cells before feedback is rendered."""
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.outputs if SEAL_MIME not in o.get("data", {})]
         if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
             cell.source = without_hidden_tests(cell.source)
             for output in cell.get("outputs", []):
