@@ -72,7 +72,7 @@ def _generate(
         raise NbgraderError(f"generate_assignment {assignment}: {exc}") from None
     if not reply["ok"]:
         raise NbgraderError(f"generate_assignment {assignment}: {reply['error']}")
-    return AssignmentInfo(reply["max_score"], reply["cells"])
+    return AssignmentInfo(reply["max_score"], reply["cells"], frozenset(reply["grade_ids"]))
 
 
 def grade_class(

@@ -82,7 +82,17 @@ def generate(root: Path, assignment: str) -> dict[str, Any]:
             for notebook in record.notebooks
             for cell in notebook.grade_cells
         }
-        return {"ok": True, "max_score": float(record.max_score), "cells": cells}
+        grade_ids = sorted(
+            cell.name
+            for notebook in record.notebooks
+            for cell in (*notebook.grade_cells, *notebook.solution_cells, *notebook.task_cells)
+        )
+        return {
+            "ok": True,
+            "max_score": float(record.max_score),
+            "cells": cells,
+            "grade_ids": grade_ids,
+        }
 
 
 def _scores(api, assignment: str, student: str) -> dict[str, Any] | None:
@@ -136,11 +146,26 @@ def _zero_unsealed(api, assignment: str, student: str, key: bytes) -> list[str]:
     return zeroed
 
 
+def _zero_all(api, assignment: str, student: str) -> None:
+    from nbgrader.api import MissingEntry
+
+    with _gradebook(api) as gradebook:
+        try:
+            submission = gradebook.find_submission(assignment, student)
+        except MissingEntry:
+            return
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0.0 if grade.auto_score is not None else None
+        gradebook.db.commit()
+
+
 def autograde(
     root: Path, assignment: str, student: str, feedback: bool, budget: float, kernel: dict
 ) -> dict[str, Any]:
     """Autograde one submission in guarded kernels; write its feedback; answer with the scores."""
     from .cgroups import TaskCgroup
+    from .integrity import PackageSnapshot
     from .limits import KernelLimits
     from .session import SESSION_VARIABLE, Session
 
@@ -154,6 +179,7 @@ def autograde(
     )
     session_file = Path(os.environ[SESSION_VARIABLE])
     session.write(session_file)
+    package = PackageSnapshot()
     try:
         result = _logged(
             f"autograde {assignment} {student}",
@@ -167,6 +193,13 @@ def autograde(
     zeroed = _zero_unsealed(api, assignment, student, session.key) if result["success"] else []
     if zeroed:
         error = f"tampering detected: check cell(s) {', '.join(zeroed)} score 0"
+    rewritten = package.restore()
+    if rewritten:
+        _zero_all(api, assignment, student)
+        error = (
+            f"tampering detected: the submission rewrote {', '.join(rewritten[:3])} of the "
+            "installed course package (restored); every check scores 0"
+        )
     reply: dict[str, Any] = {
         "ok": bool(result["success"]),
         "error": error,

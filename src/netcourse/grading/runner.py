@@ -7,7 +7,6 @@ cannot touch anyone else's grade.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -17,11 +16,11 @@ import nbformat
 
 from ..paths import CONFIG_FILE, SOURCE_DIR
 from .limits import KernelLimits
+from .notebooks import NotGradable, read_submission, sanitized
 from .results import CellScore, Outcome, write_error_page
 from .submissions import Submission
 from .worker_client import NbgraderWorker, WorkerError
 
-MAX_NOTEBOOK_BYTES = 100 * 2**20
 GRADEBOOK = "gradebook.db"
 # The notebook's execution budget, as a share of the wall-clock limit: the rest
 # is for starting the kernel, saving grades and writing feedback.
@@ -30,10 +29,11 @@ BUDGET_SHARE = 0.8
 
 @dataclass(frozen=True)
 class AssignmentInfo:
-    """What the source says an assignment is worth, cell by cell."""
+    """What the source says an assignment is worth, cell by cell, and which cells it has."""
 
     max_score: float
-    cells: dict[str, float]
+    cells: dict[str, float]  # test cell grade id -> points
+    grade_ids: frozenset[str]  # every nbgrader cell of the source notebooks
 
 
 @dataclass(frozen=True)
@@ -46,24 +46,6 @@ class GradingSetup:
     timeout: float
     feedback_dir: Path | None
     limits: KernelLimits
-
-
-def precheck(path: Path) -> str | None:
-    """Why this file cannot be a gradable notebook, or None."""
-    size = path.stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        return f"{path.name} is {size >> 20} MiB, over the {MAX_NOTEBOOK_BYTES >> 20} MiB limit"
-    try:
-        text = path.read_bytes().decode("utf-8")
-        json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return f"{path.name} is not valid JSON ({exc})"
-    try:
-        nbformat.reads(text, as_version=4)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"{path.name} is not a Jupyter notebook ({first})"
-    return None
 
 
 def _student_course(setup: GradingSetup, student: str) -> Path:
@@ -89,15 +71,21 @@ def _grade_one(
     setup: GradingSetup, worker: NbgraderWorker, work: Path, submission: Submission
 ) -> Outcome:
     outcome = _new_outcome(setup, submission)
-    outcome.error = submission.problem or next(
-        filter(None, (precheck(path) for path in submission.notebooks.values())), None
-    )
-    if outcome.error:
+    if submission.problem:
+        outcome.error = submission.problem
+        return outcome
+    source_ids = setup.assignments[submission.assignment].grade_ids
+    try:
+        notebooks = {
+            name: read_submission(path, source_ids) for name, path in submission.notebooks.items()
+        }
+    except NotGradable as exc:
+        outcome.error = str(exc)
         return outcome
     target = work / "submitted" / submission.student / submission.assignment
     target.mkdir(parents=True)
-    for name, path in submission.notebooks.items():
-        shutil.copyfile(path, target / name)
+    for name, notebook in notebooks.items():
+        nbformat.write(sanitized(notebook), target / name)
     request = {
         "op": "autograde",
         "root": str(work),
