@@ -47,6 +47,4 @@ def test_duplicated_cells_are_made_acceptable_without_losing_student_code():
     assert [c.source for c in copy.cells] == ["# answer", "# the student's edited copy", "# test"]
     assert "nbgrader" not in copy.cells[1].metadata
     assert len({c["id"] for c in copy.cells}) == 3
-    assert (
-        notebook.cells[1].metadata["nbgrader"]["grade_id"] == "answer"
-    )  # the original is untouched
+    assert notebook.cells[1].metadata["nbgrader"]["grade_id"] == "answer"  # original untouched
