@@ -7,10 +7,6 @@ the real command line and real nbgrader, as an instructor would run it.
 from __future__ import annotations
 
 import csv
-import hashlib
-import html
-import json
-import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -18,18 +14,11 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT, load_json, run_netcourse
+from .grading_tools import assert_feedback_hides_hidden_tests, tree_digest
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if any(p.glob("*.ipynb")))
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
 
 
 def build_class(subs: Path) -> None:
@@ -108,26 +97,8 @@ def test_feedback_and_csv_are_written_for_everyone(graded):
     assert len(rows) == 5 * len(ASSIGNMENTS)
 
 
-def hidden_lines(assignment: str) -> list[str]:
-    """The lines that only the hidden tests of an assignment's solution notebook contain."""
-    text = (ROOT / "solutions" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8")
-    region = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
-    hidden, visible = set(), set()
-    for cell in json.loads(text)["cells"]:
-        source = "".join(cell["source"])
-        hidden |= {line.strip() for part in region.findall(source) for line in part.splitlines()}
-        visible |= {line.strip() for line in region.sub("", source).splitlines()}
-    return sorted(line for line in hidden - visible if len(line) > 12)
-
-
 def test_feedback_never_shows_hidden_tests(graded):
-    for assignment in ASSIGNMENTS:
-        secrets = hidden_lines(assignment)
-        assert secrets, f"{assignment} has no hidden tests"
-        for page in (graded["work"] / "fb").glob(f"*/{assignment}/*.html"):
-            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
-            for line in secrets:
-                assert line not in text, f"{page} shows a hidden test line: {line}"
+    assert_feedback_hides_hidden_tests(graded["work"] / "fb", ASSIGNMENTS)
 
 
 def test_submissions_are_never_modified(graded):

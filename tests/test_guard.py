@@ -141,7 +141,7 @@ def test_the_fork_budget_is_shared_by_the_whole_process_tree():
         """
         import os, subprocess, sys
         from netcourse.grading.guard import limit_forks
-        limit_forks(3)
+        limit_forks(3, os.getpid())
         pid = os.fork()
         if pid == 0:  # the child spends one more from the same budget
             grandchild = os.fork()

@@ -88,6 +88,7 @@ def _grade(args: argparse.Namespace, extra: list[str]) -> int:
         feedback_dir=args.feedback,
         keep_scratch=args.keep_scratch,
         limits=limits,
+        cell_timeout=args.cell_timeout,
     )
     outcomes = grade_class(_course(args), options, log=lambda line: print(line, file=sys.stderr))
     print(summary_table(outcomes))
@@ -184,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=600.0,
         metavar="SECONDS",
         help="wall-clock limit for one student's assignment (default: %(default)s)",
+    )
+    grade.add_argument(
+        "--cell-timeout",
+        type=_positive_float,
+        metavar="SECONDS",
+        help="limit for one cell (default: Execute.timeout in nbgrader_config.py)",
     )
     grade.add_argument("--json", type=Path, metavar="FILE", help="also write the grades as JSON")
     grade.add_argument(

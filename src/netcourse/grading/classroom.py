@@ -31,6 +31,7 @@ class GradeOptions:
     feedback_dir: Path | None
     keep_scratch: bool = False
     limits: KernelLimits = field(default_factory=KernelLimits)
+    cell_timeout: float | None = None
 
 
 def _check_options(course: Course, options: GradeOptions) -> list[str]:
@@ -118,6 +119,7 @@ def grade_class(
                 timeout=options.timeout,
                 feedback_dir=options.feedback_dir,
                 limits=options.limits,
+                cell_timeout=options.cell_timeout,
             )
             outcomes += _run_jobs(setup, workers, by_student)
         finally:

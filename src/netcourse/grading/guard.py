@@ -31,6 +31,7 @@ import types
 from dataclasses import dataclass
 
 SEAL_MIME = "application/vnd.netcourse.seal+json"
+TAMPER_NOTE = "netcourse: this check was tampered with while it ran"
 STDLIB = (
     "builtins", "socket", "selectors", "select", "threading", "queue", "time", "asyncio",
     "concurrent.futures", "struct", "ipaddress", "json", "hmac", "hashlib",
@@ -222,9 +223,7 @@ class Guard:
                 f" (and {len(changes) - 5} more)" if len(changes) > 5 else ""
             )
             stream = self.complaints
-            stream.write(
-                f"netcourse: this check was tampered with while it ran ({shown}); it scores 0\n"
-            )
+            stream.write(f"{TAMPER_NOTE} ({shown}); it scores 0\n")
             stream.flush()
             return
         self.shell.display_pub.publish(
@@ -277,19 +276,21 @@ def refuse_kernel_wedges(kernel_pid: int) -> None:
     monkey.patch_all = patch_all
 
 
-def limit_forks(budget: int) -> None:
+def limit_forks(budget: int, kernel_pid: int) -> None:
     """Share one budget of new processes between the kernel and everything it forks.
 
     The budget is a pipe holding one byte per process; every fork takes a byte,
     and children inherit the pipe, so a fork loop anywhere in the tree runs
-    dry. Programs started with exec (subprocess) are outside it: the process
-    limit or the pids control group holds those.
+    dry: the kernel gets an OSError (EAGAIN, as from the process limit), a
+    forked child simply ends. Programs started with exec (subprocess) are
+    outside it: the process limit or the pids control group holds those.
     """
     if os.name != "posix":
         return
     import _posixsubprocess
     import posix
 
+    real_exit = os._exit
     tokens, refill = os.pipe()
     os.set_blocking(tokens, False)
     os.write(refill, b"." * budget)
@@ -301,6 +302,8 @@ def limit_forks(budget: int) -> None:
                 return
         except OSError:
             pass
+        if os.getpid() != kernel_pid:
+            real_exit(1)
         raise OSError(
             errno.EAGAIN,
             f"this kernel has started the {budget} processes it may start while being graded",
@@ -322,13 +325,30 @@ def limit_forks(budget: int) -> None:
         os.posix_spawnp = posix.posix_spawnp = guarded(os.posix_spawnp)
 
 
+def tampered_cells(cells: list) -> list[str]:
+    """Grade ids of the test cells in which the guard saw tampering (its note on stderr)."""
+    return [
+        cell["metadata"]["nbgrader"].get("grade_id", "?")
+        for cell in _test_cells(cells)
+        if any(TAMPER_NOTE in str(o.get("text", "")) for o in cell.get("outputs", []))
+    ]
+
+
+def _test_cells(cells: list) -> list:
+    return [
+        cell
+        for cell in cells
+        if cell.get("cell_type") == "code"
+        and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+        and not cell["metadata"]["nbgrader"].get("solution")
+    ]
+
+
 def verify_seals(cells: list, key: bytes) -> list[str]:
     """Grade ids of the test cells in an executed notebook that carry no valid seal."""
     unsealed = []
-    for cell in cells:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell.get("cell_type") != "code" or not meta.get("grade") or meta.get("solution"):
-            continue
+    for cell in _test_cells(cells):
+        meta = cell["metadata"]["nbgrader"]
         digest = cell_digest(cell.get("source", ""))
         expected = seal_mac(key, digest)
         seals = [

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ipykernel.ipkernel import IPythonKernel
 
+from ..notebook import register_magics
 from .guard import Guard, limit_forks, refuse_kernel_wedges
 from .limits import apply, tasks_of_user
 from .session import SESSION_VARIABLE, Session
@@ -26,17 +27,28 @@ class GuardedKernel(IPythonKernel):
 
     grading_session: Session | None = None  # set before launch (``session`` is taken)
     _guard: Guard | None = None
+    _pid = 0
+
+    def _start_guarding(self) -> None:
+        """After the app's own start-up, before the first cell: arm the guard."""
+        session = self.grading_session
+        self._pid = os.getpid()
+        refuse_kernel_wedges(self._pid)
+        limit_forks(session.limits.forks, self._pid)
+        register_magics()  # netcourse was imported before this shell existed
+        self._guard = Guard(self.shell, session.key, session.test_cells)
 
     async def do_execute(self, code, silent, *args, **kwargs):
-        if self._guard is None:  # after the app's own start-up, before the first cell
-            session = self.grading_session
-            refuse_kernel_wedges(os.getpid())
-            limit_forks(session.limits.forks)
-            self._guard = Guard(self.shell, session.key, session.test_cells)
+        if self._guard is None:
+            self._start_guarding()
         self._guard.before_cell()
         try:
             return await super().do_execute(code, silent, *args, **kwargs)
         finally:
+            if os.getpid() != self._pid:
+                # A process the cell forked ran off the end of the cell: it must not
+                # go on acting as a second kernel on the same connections.
+                os._exit(0)
             self._guard.after_cell(code)
 
 

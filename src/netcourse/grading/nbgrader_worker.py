@@ -17,25 +17,30 @@ from typing import Any
 
 from ..nbgrader_run import last_error_line
 
-KERNEL_SPEC = {
-    "argv": [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"],
-    "display_name": "Python 3 (graded by netcourse)",
-    "language": "python",
-}
+KERNEL_ARGV = [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"]
+KERNEL_PACKAGE: Path | None = None  # this worker's private copy of netcourse, for its kernels
 
 
-def install_kernelspec() -> None:
+def install_kernelspec(package_path: Path) -> None:
     """Make ``python3``, the kernel the notebooks name, the guarded grading kernel here.
 
     The folder is this worker's private JUPYTER_DATA_DIR, which Jupyter searches
-    before any other, so the grader's own kernels are never touched.
+    before any other, so the grader's own kernels are never touched. The kernels
+    import netcourse from ``package_path``.
     """
+    python_path = os.pathsep.join(filter(None, [str(package_path), os.environ.get("PYTHONPATH")]))
+    spec = {
+        "argv": KERNEL_ARGV,
+        "display_name": "Python 3 (graded by netcourse)",
+        "language": "python",
+        "env": {"PYTHONPATH": python_path},
+    }
     folder = Path(os.environ["JUPYTER_DATA_DIR"]) / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kernel.json").write_text(json.dumps(KERNEL_SPEC), encoding="utf-8")
+    (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
 
 
-def _api(root: Path, budget: float | None = None):
+def _api(root: Path, budget: float | None = None, cell_timeout: float | None = None):
     from nbgrader.apps.api import NbGraderAPI
     from nbgrader.apps.baseapp import NbGrader
     from nbgrader.coursedir import CourseDirectory
@@ -45,6 +50,8 @@ def _api(root: Path, budget: float | None = None):
     app.load_config_file()
     if budget is not None:
         app.config.BudgetedExecute.notebook_budget = budget
+    if cell_timeout is not None:
+        app.config.BudgetedExecute.timeout = int(cell_timeout)
     coursedir = CourseDirectory(config=app.config, root=str(root))
     return NbGraderAPI(coursedir=coursedir, config=app.config)
 
@@ -127,23 +134,25 @@ def _test_cell_digests(source: Path) -> frozenset[str]:
     return frozenset(digests)
 
 
-def _zero_unsealed(api, assignment: str, student: str, key: bytes) -> list[str]:
-    """Zero every test cell of the autograded notebooks that carries no valid seal."""
+def _check_seals(api, assignment: str, student: str, key: bytes) -> list[str]:
+    """Zero every passing test cell without a valid seal; name every tampered cell."""
     import nbformat
 
-    from .guard import verify_seals
+    from .guard import tampered_cells, verify_seals
 
-    zeroed = []
+    tampered = set()
     folder = Path(api.coursedir.format_path("autograded", student, assignment))
     with _gradebook(api) as gradebook:
         for path in sorted(folder.glob("*.ipynb")):
-            for grade_id in verify_seals(nbformat.read(path, as_version=4).cells, key):
+            cells = nbformat.read(path, as_version=4).cells
+            tampered.update(tampered_cells(cells))
+            for grade_id in verify_seals(cells, key):
                 grade = gradebook.find_grade(grade_id, path.stem, assignment, student)
                 if grade.auto_score:
                     grade.auto_score = 0.0
-                    zeroed.append(grade_id)
+                    tampered.add(grade_id)
         gradebook.db.commit()
-    return zeroed
+    return sorted(tampered)
 
 
 def _zero_all(api, assignment: str, student: str) -> None:
@@ -161,7 +170,13 @@ def _zero_all(api, assignment: str, student: str) -> None:
 
 
 def autograde(
-    root: Path, assignment: str, student: str, feedback: bool, budget: float, kernel: dict
+    root: Path,
+    assignment: str,
+    student: str,
+    feedback: bool,
+    budget: float,
+    cell_timeout: float | None,
+    kernel: dict,
 ) -> dict[str, Any]:
     """Autograde one submission in guarded kernels; write its feedback; answer with the scores."""
     from .cgroups import TaskCgroup
@@ -169,7 +184,7 @@ def autograde(
     from .limits import KernelLimits
     from .session import SESSION_VARIABLE, Session
 
-    api = _api(root, budget)
+    api = _api(root, budget, cell_timeout)
     limits = KernelLimits(**kernel["limits"])
     cgroup = TaskCgroup.create(f"netcourse-{os.getpid()}", limits.tasks)
     session = Session.new(
@@ -179,7 +194,7 @@ def autograde(
     )
     session_file = Path(os.environ[SESSION_VARIABLE])
     session.write(session_file)
-    package = PackageSnapshot()
+    package = PackageSnapshot(KERNEL_PACKAGE)
     try:
         result = _logged(
             f"autograde {assignment} {student}",
@@ -190,9 +205,9 @@ def autograde(
         if cgroup is not None:
             cgroup.remove()  # kills whatever the submission left running
     error = None if result["success"] else _failure(result)
-    zeroed = _zero_unsealed(api, assignment, student, session.key) if result["success"] else []
-    if zeroed:
-        error = f"tampering detected: check cell(s) {', '.join(zeroed)} score 0"
+    tampered = _check_seals(api, assignment, student, session.key) if result["success"] else []
+    if tampered:
+        error = f"tampering detected: check cell(s) {', '.join(tampered)} score 0"
     rewritten = package.restore()
     if rewritten:
         _zero_all(api, assignment, student)
@@ -229,6 +244,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
             request["student"],
             request["feedback"],
             request["budget"],
+            request["cell_timeout"],
             request["kernel"],
         )
     return {"ok": False, "error": f"unknown request {request['op']!r}"}
@@ -240,7 +256,12 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import nbgrader.apps.api  # noqa: F401 -- the slow import, done before the first request
 
-    install_kernelspec()
+    from .integrity import private_copy
+
+    global KERNEL_PACKAGE
+    package_path = private_copy(Path(os.environ["JUPYTER_DATA_DIR"]).parent / "kernel-path")
+    KERNEL_PACKAGE = package_path / "netcourse"
+    install_kernelspec(package_path)
 
     for line in sys.stdin:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -38,7 +39,9 @@ def read_submission(path: Path, source_ids: frozenset[str]) -> NotebookNode:
     except (UnicodeDecodeError, ValueError) as exc:
         raise NotGradable(f"{path.name} is not valid JSON ({exc})") from None
     try:
-        notebook = nbformat.reads(text, as_version=4)
+        with warnings.catch_warnings():  # duplicate cell ids: sanitized() mends them
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=4)
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise NotGradable(f"{path.name} is not a Jupyter notebook ({first})") from None

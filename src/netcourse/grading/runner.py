@@ -46,6 +46,7 @@ class GradingSetup:
     timeout: float
     feedback_dir: Path | None
     limits: KernelLimits
+    cell_timeout: float | None = None  # None: nbgrader_config.py's Execute.timeout
 
 
 def _student_course(setup: GradingSetup, student: str) -> Path:
@@ -93,6 +94,7 @@ def _grade_one(
         "student": submission.student,
         "feedback": setup.feedback_dir is not None,
         "budget": setup.timeout * BUDGET_SHARE,
+        "cell_timeout": setup.cell_timeout,
         "kernel": {"limits": setup.limits.as_dict()},
     }
     try:
