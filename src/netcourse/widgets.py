@@ -103,7 +103,9 @@ class EncapsulationExplorer(widgets.VBox):
             layout=widgets.Layout(width="max-content"),
         )
         self.layer = widgets.ToggleButtons(description="layer")
-        self.field = widgets.Dropdown(description="field")
+        self.field = widgets.Dropdown(
+            description="field", layout=widgets.Layout(width="max-content")
+        )
         self.view = widgets.HTML()
         self.packet.add_class("nc-encap-packet")
         self.layer.add_class("nc-encap-layers")
@@ -228,9 +230,10 @@ class EncapsulationExplorer(widgets.VBox):
             raw = self.frame[candidate.offset : candidate.offset + candidate.length]
             shown = raw.hex(" ") if len(raw) <= 16 else raw[:16].hex(" ") + " …"
             css = ' class="nc-picked"' if candidate == field else ""
+            last = candidate.offset + candidate.length - 1
+            where = str(last) if candidate.length == 1 else f"{candidate.offset}–{last}"
             rows.append(
-                f"<tr{css}><td>{html.escape(candidate.name)}</td>"
-                f"<td>{candidate.offset}–{candidate.offset + candidate.length - 1}</td>"
+                f"<tr{css}><td>{html.escape(candidate.name)}</td><td>{where}</td>"
                 f"<td>{shown}</td><td>{html.escape(candidate.text)}</td></tr>"
             )
         role = html.escape(LAYER_ROLES.get(layer.name, ""))
