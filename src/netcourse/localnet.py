@@ -103,7 +103,7 @@ def service_port(name: str, protocol: str = "tcp") -> int | None:
 
     ``socket.getservbyname`` reads the system's services file (``/etc/services``,
     or ``%SystemRoot%\\System32\\drivers\\etc\\services``); minimal containers may
-    not have one at all, and Windows' list is shorter than Linux's.
+    not have one at all, and the entries differ from system to system.
     """
     try:
         return socket.getservbyname(name, protocol)
