@@ -1,6 +1,8 @@
 """The encapsulation explorer: picking a frame, a layer or a field moves the highlight."""
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -79,3 +81,22 @@ def test_labels_summarise_frames_and_empty_input_is_refused():
     assert [layer.name for layer in decode_frame(frame)] == ["Ethernet", "IPv4", "TCP", "payload"]
     with pytest.raises(ValueError):
         EncapsulationExplorer([])
+
+
+def test_topic_modules_load_on_first_use():
+    code = (
+        "import sys, netcourse as nc\n"
+        "assert 'ipywidgets' not in sys.modules, 'import netcourse pulled in ipywidgets'\n"
+        "assert nc.widgets.EncapsulationExplorer and nc.pcap.read_pcap and nc.localnet\n"
+        "assert 'ipywidgets' in sys.modules\n"
+        "try:\n"
+        "    nc.no_such_module\n"
+        "except AttributeError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('nc.no_such_module did not raise AttributeError')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
