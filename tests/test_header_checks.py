@@ -1,0 +1,480 @@
+"""The header checkers of 01, three ways: the stub, the reference, realistic wrong answers."""
+
+from __future__ import annotations
+
+import ipaddress
+import struct
+
+import pytest
+
+from netcourse.checks import FAILED, PASSED
+from netcourse.checks.checksum import check_internet_checksum
+from netcourse.checks.headers import (
+    check_parse_ipv4_header,
+    check_parse_tcp_header,
+    check_tcp_payload,
+)
+from netcourse.packets import decode_frame
+from netcourse.pcap import read_pcap
+
+from .conftest import ROOT
+
+TCP_FLAGS = ("FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR")
+
+
+def stub(data: bytes):
+    raise NotImplementedError()
+
+
+# -- references: the solutions of the notebook ----------------------------------------
+
+
+def parse_ipv4_header(data: bytes) -> dict:
+    if len(data) < 20:
+        raise ValueError("shorter than an IPv4 header")
+    (first, tos, total, ident, word, ttl, proto, checksum, src, dst) = struct.unpack(
+        "!BBHHHBBH4s4s", data[:20]
+    )
+    version, ihl = first >> 4, (first & 0x0F) * 4
+    if version != 4 or ihl < 20 or len(data) < ihl:
+        raise ValueError("not a complete IPv4 header")
+    return {
+        "version": version,
+        "header_length": ihl,
+        "dscp": tos >> 2,
+        "ecn": tos & 0b11,
+        "total_length": total,
+        "identification": ident,
+        "flags": {name for name, bit in (("DF", 0x4000), ("MF", 0x2000)) if word & bit},
+        "fragment_offset": (word & 0x1FFF) * 8,
+        "ttl": ttl,
+        "protocol": proto,
+        "checksum": checksum,
+        "source": ipaddress.IPv4Address(src),
+        "destination": ipaddress.IPv4Address(dst),
+    }
+
+
+def parse_tcp_header(data: bytes) -> dict:
+    if len(data) < 20:
+        raise ValueError("shorter than a TCP header")
+    sport, dport, seq, ack, offset, flags, window, checksum, urgent = struct.unpack(
+        "!HHIIBBHHH", data[:20]
+    )
+    length = (offset >> 4) * 4
+    if length < 20 or len(data) < length:
+        raise ValueError("not a complete TCP header")
+    return {
+        "source_port": sport,
+        "destination_port": dport,
+        "sequence": seq,
+        "acknowledgment": ack,
+        "header_length": length,
+        "flags": {name for bit, name in enumerate(TCP_FLAGS) if flags & (1 << bit)},
+        "window": window,
+        "checksum": checksum,
+        "urgent_pointer": urgent,
+    }
+
+
+def tcp_payload(frame: bytes) -> bytes:
+    if len(frame) < 14 or struct.unpack_from("!H", frame, 12)[0] != 0x0800:
+        raise ValueError("not an IPv4 frame")
+    ip = parse_ipv4_header(frame[14:])
+    if ip["protocol"] != 6:
+        raise ValueError("not TCP")
+    packet = frame[14 : 14 + ip["total_length"]]
+    tcp = parse_tcp_header(packet[ip["header_length"] :])
+    return packet[ip["header_length"] + tcp["header_length"] :]
+
+
+def internet_checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+# -- wrong answers ----------------------------------------------------------------------
+
+
+def variant(function, **changes):
+    """``function`` with some of its result's keys recomputed from the result and the input."""
+
+    def wrong(data):
+        result = function(data)
+        for key, change in changes.items():
+            result[key] = change(result, data)
+        return result
+
+    wrong.__name__ = f"{function.__name__}_{'_'.join(changes)}"
+    return wrong
+
+
+def ipv4_little_endian(data):
+    result = parse_ipv4_header(data)
+    _, _, total, ident, word, _, _, checksum = struct.unpack("<BBHHHBBH", data[:12])
+    result.update(
+        total_length=total,
+        identification=ident,
+        checksum=checksum,
+        flags={n for n, b in (("DF", 0x4000), ("MF", 0x2000)) if word & b},
+        fragment_offset=(word & 0x1FFF) * 8,
+    )
+    return result
+
+
+def ipv4_signed(data):
+    result = parse_ipv4_header(data)
+    _, tos, total, ident, _, ttl, _, checksum = struct.unpack("!bbhhhbbh", data[:12])
+    result.update(
+        dscp=tos >> 2, total_length=total, identification=ident, ttl=ttl, checksum=checksum
+    )
+    return result
+
+
+def ipv4_no_validation(data):
+    struct.unpack("!20s", data[:20])  # a short header fails here, with struct.error
+    result = parse_ipv4_header(b"\x45" + data[1:20])
+    result.update(version=data[0] >> 4, header_length=(data[0] & 0x0F) * 4)
+    return result
+
+
+def ipv4_flags_swapped(data):
+    result = parse_ipv4_header(data)
+    word = struct.unpack_from("!H", data, 6)[0]
+    result["flags"] = {n for n, b in (("DF", 0x2000), ("MF", 0x4000)) if word & b}
+    return result
+
+
+IPV4_WRONG = [
+    (
+        variant(parse_ipv4_header, header_length=lambda r, d: d[0] & 0x0F),
+        {"header-length"},
+        "multiply it by 4",
+    ),
+    (
+        variant(parse_ipv4_header, header_length=lambda r, d: (d[0] >> 4) * 4),
+        {"header-length"},
+        "IHL is the low nibble",
+    ),
+    (
+        variant(
+            parse_ipv4_header,
+            version=lambda r, d: d[0] & 0x0F,
+            header_length=lambda r, d: (d[0] >> 4) * 4,
+        ),
+        {"version", "header-length"},
+        "the version is the high nibble",
+    ),
+    (
+        ipv4_little_endian,
+        {"total-length-and-id", "checksum-field", "flags", "fragment-offset"},
+        "big-endian",
+    ),
+    (ipv4_signed, {"unsigned"}, "signed struct format"),
+    (ipv4_flags_swapped, {"flags"}, "DF and MF are swapped"),
+    (variant(parse_ipv4_header, flags=lambda r, d: sorted(r["flags"])), {"flags"}, "a set"),
+    (
+        variant(parse_ipv4_header, fragment_offset=lambda r, d: r["fragment_offset"] // 8),
+        {"fragment-offset"},
+        "8-byte blocks",
+    ),
+    (
+        variant(parse_ipv4_header, fragment_offset=lambda r, d: struct.unpack_from("!H", d, 6)[0]),
+        {"fragment-offset"},
+        "mask the word with 0x1FFF",
+    ),
+    (variant(parse_ipv4_header, dscp=lambda r, d: d[1]), {"dscp-and-ecn"}, "shift right by 2"),
+    (
+        variant(parse_ipv4_header, source=lambda r, d: d[12:16]),
+        {"addresses"},
+        "ipaddress.IPv4Address",
+    ),
+    (
+        variant(
+            parse_ipv4_header,
+            source=lambda r, d: ipaddress.IPv4Address(d[16:20]),
+            destination=lambda r, d: ipaddress.IPv4Address(d[12:16]),
+        ),
+        {"addresses"},
+        "the other address",
+    ),
+    (
+        variant(parse_ipv4_header, ttl=lambda r, d: d[9], protocol=lambda r, d: d[8]),
+        {"ttl-and-protocol"},
+        "ttl (byte 8)",
+    ),
+    (ipv4_no_validation, {"rejects-bad-input"}, "ValueError"),
+]
+
+
+def ipv4_extra_key(data):
+    return parse_ipv4_header(data) | {"options": b""}
+
+
+@pytest.mark.parametrize(
+    ("wrong", "failing", "phrase"), IPV4_WRONG, ids=[w[0].__name__ for w in IPV4_WRONG]
+)
+def test_ipv4_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
+    report = check_parse_ipv4_header(wrong)
+    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
+    assert phrase in str(report), str(report)
+
+
+def test_ipv4_stub_reference_and_key_set():
+    assert check_parse_ipv4_header(stub).not_attempted
+    report = check_parse_ipv4_header(parse_ipv4_header)
+    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
+    report = check_parse_ipv4_header(ipv4_extra_key)
+    assert [r.id for r in report.failed()] == ["returns-dict"], str(report)
+    assert "unexpected 'options'" in str(report)
+
+
+def tcp_little_endian(data):
+    result = parse_tcp_header(data)
+    sport, dport, seq, ack, _, _, window, checksum, urgent = struct.unpack("<HHIIBBHHH", data[:20])
+    result.update(
+        source_port=sport,
+        destination_port=dport,
+        sequence=seq,
+        acknowledgment=ack,
+        window=window,
+        checksum=checksum,
+        urgent_pointer=urgent,
+    )
+    return result
+
+
+def tcp_signed(data):
+    result = parse_tcp_header(data)
+    values = struct.unpack("!hhiibbhhh", data[:20])
+    keys = ("source_port", "destination_port", "sequence", "acknowledgment")
+    result.update(zip(keys, values[:4], strict=True))
+    result.update(window=values[6], checksum=values[7], urgent_pointer=values[8])
+    return result
+
+
+def tcp_flags_reversed(data):
+    result = parse_tcp_header(data)
+    result["flags"] = {
+        name for bit, name in enumerate(reversed(TCP_FLAGS)) if data[13] & (1 << bit)
+    }
+    return result
+
+
+def tcp_no_validation(data):
+    fields = struct.unpack("!HHIIBBHHH", data[:20])
+    result = parse_tcp_header(data[:12] + b"\x50" + data[13:20])
+    result["header_length"] = (fields[4] >> 4) * 4
+    return result
+
+
+TCP_WRONG = [
+    (
+        tcp_little_endian,
+        {"ports", "sequence-numbers", "window-checksum-urgent"},
+        "big-endian",
+    ),
+    (tcp_signed, {"unsigned"}, "signed struct format"),
+    (
+        variant(parse_tcp_header, header_length=lambda r, d: d[12] >> 4),
+        {"header-length"},
+        "multiply it by 4",
+    ),
+    (
+        variant(parse_tcp_header, header_length=lambda r, d: (d[12] & 0x0F) * 4),
+        {"header-length"},
+        "high nibble of byte 12",
+    ),
+    (
+        variant(parse_tcp_header, header_length=lambda r, d: d[12]),
+        {"header-length"},
+        "shift byte 12 right by 4",
+    ),
+    (tcp_flags_reversed, {"flags"}, "lowest bit first"),
+    (variant(parse_tcp_header, flags=lambda r, d: d[13]), {"flags"}, "return a set of names"),
+    (
+        variant(
+            parse_tcp_header,
+            source_port=lambda r, d: r["destination_port"],
+            destination_port=lambda r, d: r["source_port"],
+        ),
+        {"ports"},
+        "source_port",
+    ),
+    (tcp_no_validation, {"rejects-bad-input"}, "ValueError"),
+]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "failing", "phrase"), TCP_WRONG, ids=[w[0].__name__ for w in TCP_WRONG]
+)
+def test_tcp_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
+    report = check_parse_tcp_header(wrong)
+    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
+    assert phrase in str(report), str(report)
+
+
+def test_tcp_stub_and_reference():
+    assert check_parse_tcp_header(stub).not_attempted
+    report = check_parse_tcp_header(parse_tcp_header)
+    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
+
+
+def payload_fixed_offsets(frame):
+    if struct.unpack_from("!H", frame, 12)[0] != 0x0800 or frame[23] != 6:
+        raise ValueError("not TCP over IPv4")
+    return frame[14 + 20 + 20 :]
+
+
+def payload_keeps_padding(frame):
+    if struct.unpack_from("!H", frame, 12)[0] != 0x0800 or frame[23] != 6:
+        raise ValueError("not TCP over IPv4")
+    ip = parse_ipv4_header(frame[14:])
+    tcp = parse_tcp_header(frame[14 + ip["header_length"] :])
+    return frame[14 + ip["header_length"] + tcp["header_length"] :]
+
+
+def payload_accepts_anything(frame):
+    ip = parse_ipv4_header(frame[14:])
+    packet = frame[14 : 14 + ip["total_length"]]
+    return packet[
+        ip["header_length"] + parse_tcp_header(packet[ip["header_length"] :])["header_length"] :
+    ]
+
+
+def payload_as_memoryview(frame):
+    return memoryview(tcp_payload(frame))
+
+
+PAYLOAD_WRONG = [
+    (
+        payload_fixed_offsets,
+        {"data-segment", "empty-segment", "ip-options", "ethernet-padding"},
+        "not a fixed 20",
+    ),
+    (payload_keeps_padding, {"ethernet-padding"}, "the padding is not data"),
+    (payload_accepts_anything, {"rejects-non-tcp"}, "ValueError"),
+    (
+        payload_as_memoryview,
+        {"returns-bytes", "data-segment", "empty-segment", "ip-options", "ethernet-padding"},
+        "return bytes",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "failing", "phrase"), PAYLOAD_WRONG, ids=[w[0].__name__ for w in PAYLOAD_WRONG]
+)
+def test_payload_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
+    report = check_tcp_payload(wrong)
+    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
+    assert phrase in str(report), str(report)
+
+
+def test_payload_stub_and_reference():
+    assert check_tcp_payload(stub).not_attempted
+    report = check_tcp_payload(tcp_payload)
+    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
+
+
+def checksum_not_masked(data):
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total
+
+
+def checksum_little_endian(data):
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"<{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def checksum_drops_carries(data):
+    if len(data) % 2:
+        data += b"\x00"
+    return ~sum(struct.unpack(f"!{len(data) // 2}H", data)) & 0xFFFF
+
+
+def checksum_folds_once(data):
+    if len(data) % 2:
+        data += b"\x00"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    return ~((total & 0xFFFF) + (total >> 16)) & 0xFFFF
+
+
+def checksum_ignores_odd_byte(data):
+    return internet_checksum(data[: len(data) // 2 * 2])
+
+
+def checksum_pads_in_front(data):
+    return internet_checksum(b"\x00" + data if len(data) % 2 else data)
+
+
+def checksum_no_complement(data):
+    return ~internet_checksum(data) & 0xFFFF
+
+
+CHECKSUM_WRONG = [
+    (checksum_not_masked, {"sixteen-bits"}, "~total & 0xFFFF"),
+    (
+        checksum_little_endian,
+        {"rfc1071-example", "verifies-header", "end-around-carry", "odd-length"},
+        "bytes swapped",
+    ),
+    (
+        checksum_drops_carries,
+        {"rfc1071-example", "verifies-header", "end-around-carry", "odd-length"},
+        "carry",
+    ),
+    (checksum_folds_once, {"end-around-carry"}, "folding can carry again"),
+    (checksum_ignores_odd_byte, {"odd-length"}, "left out"),
+    (checksum_pads_in_front, {"odd-length"}, "padded in front"),
+    (
+        checksum_no_complement,
+        {"rfc1071-example", "verifies-header", "end-around-carry", "odd-length"},
+        "complement",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("wrong", "failing", "phrase"), CHECKSUM_WRONG, ids=[w[0].__name__ for w in CHECKSUM_WRONG]
+)
+def test_checksum_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
+    report = check_internet_checksum(wrong)
+    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
+    assert phrase in str(report), str(report)
+
+
+def test_checksum_stub_and_reference():
+    assert check_internet_checksum(stub).not_attempted
+    report = check_internet_checksum(internet_checksum)
+    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
+
+
+def test_references_agree_with_the_decoder_on_every_captured_frame():
+    """The probes are synthetic; the captures are real. Both must agree with the references."""
+    for name in ("tcp-echo.pcap", "udp-echo.pcap", "http-get.pcap"):
+        for packet in read_pcap(ROOT / "data" / name).packets:
+            frame = packet.data
+            layers = {layer.name: layer for layer in decode_frame(frame)}
+            ip = parse_ipv4_header(frame[14:])
+            assert ip["header_length"] == layers["IPv4"].length
+            assert ip["total_length"] == layers["IPv4"]["total length"]
+            assert ip["source"] == layers["IPv4"]["source address"]
+            assert internet_checksum(frame[14 : 14 + ip["header_length"]]) == 0
+            if "TCP" in layers:
+                tcp = parse_tcp_header(frame[14 + ip["header_length"] :])
+                assert tcp["sequence"] == layers["TCP"]["sequence number"]
+                assert tcp["header_length"] == layers["TCP"].length
+                assert tcp_payload(frame) == layers["payload"]["data"]
