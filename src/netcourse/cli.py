@@ -89,6 +89,7 @@ def _grade(args: argparse.Namespace, extra: list[str]) -> int:
         keep_scratch=args.keep_scratch,
         limits=limits,
         cell_timeout=args.cell_timeout,
+        gradebook=args.gradebook,
     )
     outcomes = grade_class(_course(args), options, log=lambda line: print(line, file=sys.stderr))
     print(summary_table(outcomes))
@@ -191,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_float,
         metavar="SECONDS",
         help="limit for one cell (default: Execute.timeout in nbgrader_config.py)",
+    )
+    grade.add_argument(
+        "--gradebook",
+        type=Path,
+        metavar="FILE",
+        help="also record the scores in this nbgrader gradebook (e.g. the course's "
+        "gradebook.db, for the formgrader and `nbgrader export`); created if missing",
     )
     grade.add_argument("--json", type=Path, metavar="FILE", help="also write the grades as JSON")
     grade.add_argument(

@@ -15,9 +15,10 @@ from tqdm import tqdm
 from ..errors import UsageError
 from ..nbgrader_run import NbgraderError, make_scratch_course
 from ..paths import Course
+from .gradebook import record_outcomes
 from .limits import KernelLimits
 from .results import Outcome
-from .runner import AssignmentInfo, GradingSetup, grade_student
+from .runner import GRADEBOOK, AssignmentInfo, GradingSetup, grade_student
 from .submissions import Submission, discover
 from .worker_client import NbgraderWorker, WorkerError, stop_all
 
@@ -32,6 +33,7 @@ class GradeOptions:
     keep_scratch: bool = False
     limits: KernelLimits = field(default_factory=KernelLimits)
     cell_timeout: float | None = None
+    gradebook: Path | None = None  # also record the scores in this nbgrader gradebook
 
 
 def _check_options(course: Course, options: GradeOptions) -> list[str]:
@@ -73,7 +75,9 @@ def _generate(
         raise NbgraderError(f"generate_assignment {assignment}: {exc}") from None
     if not reply["ok"]:
         raise NbgraderError(f"generate_assignment {assignment}: {reply['error']}")
-    return AssignmentInfo(reply["max_score"], reply["cells"], frozenset(reply["grade_ids"]))
+    return AssignmentInfo(
+        reply["max_score"], reply["cells"], frozenset(reply["grade_ids"]), reply["course_id"]
+    )
 
 
 def grade_class(
@@ -124,6 +128,10 @@ def grade_class(
             outcomes += _run_jobs(setup, workers, by_student)
         finally:
             stop_all()
+        if options.gradebook is not None:
+            course_id = next(iter(setup.assignments.values())).course_id
+            count = record_outcomes(options.gradebook, base / GRADEBOOK, course_id, outcomes)
+            log(f"{count} submissions recorded in {options.gradebook}")
     return outcomes
 
 

@@ -96,6 +96,7 @@ def generate(root: Path, assignment: str) -> dict[str, Any]:
         )
         return {
             "ok": True,
+            "course_id": api.coursedir.course_id,
             "max_score": float(record.max_score),
             "cells": cells,
             "grade_ids": grade_ids,

@@ -34,6 +34,7 @@ class AssignmentInfo:
     max_score: float
     cells: dict[str, float]  # test cell grade id -> points
     grade_ids: frozenset[str]  # every nbgrader cell of the source notebooks
+    course_id: str
 
 
 @dataclass(frozen=True)
