@@ -195,10 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grade.add_argument(
         "--gradebook",
-        type=Path,
-        metavar="FILE",
-        help="also record the scores in this nbgrader gradebook (e.g. the course's "
-        "gradebook.db, for the formgrader and `nbgrader export`); created if missing",
+        metavar="FILE|URL",
+        help="also record the scores in this nbgrader gradebook, for the formgrader and "
+        "`nbgrader export`: a SQLite file (created if missing, e.g. the course's gradebook.db) "
+        "or a database URL (postgresql://...)",
     )
     grade.add_argument("--json", type=Path, metavar="FILE", help="also write the grades as JSON")
     grade.add_argument(

@@ -33,7 +33,7 @@ class GradeOptions:
     keep_scratch: bool = False
     limits: KernelLimits = field(default_factory=KernelLimits)
     cell_timeout: float | None = None
-    gradebook: Path | None = None  # also record the scores in this nbgrader gradebook
+    gradebook: str | None = None  # also record the scores here: a SQLite file or a URL
 
 
 def _check_options(course: Course, options: GradeOptions) -> list[str]:

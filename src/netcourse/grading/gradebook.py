@@ -16,18 +16,28 @@ from ..errors import UsageError
 from .results import Outcome
 
 
-def record_outcomes(target: Path, base: Path, course_id: str, outcomes: list[Outcome]) -> int:
-    """Put every graded outcome into ``target`` (created from ``base`` if missing); count them.
+def gradebook_url(target: str, base: Path) -> str:
+    """A database URL for ``target``: a URL as given, or a SQLite file (made from ``base``)."""
+    if "://" in target:
+        return target
+    path = Path(target)
+    if not path.exists():
+        shutil.copy2(base, path)
+    return f"sqlite:///{path.resolve()}"
 
-    A submission already in the gradebook for the same student and assignment
-    is replaced, so grading a class twice leaves one submission each.
+
+def record_outcomes(target: str, base: Path, course_id: str, outcomes: list[Outcome]) -> int:
+    """Put every graded outcome into the gradebook ``target``; return how many.
+
+    ``target`` is a SQLite file (created from the grading run's own gradebook
+    ``base`` when missing) or a database URL such as ``postgresql://...``. A
+    submission already there for the same student and assignment is
+    replaced, so grading a class twice leaves one submission each.
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    if not target.exists():
-        shutil.copy2(base, target)
     recorded = 0
-    with Gradebook(f"sqlite:///{target.resolve()}", course_id) as gradebook:
+    with Gradebook(gradebook_url(target, base), course_id) as gradebook:
         for outcome in sorted(outcomes, key=lambda o: (o.student, o.assignment)):
             if not outcome.assignment:
                 continue
@@ -35,7 +45,7 @@ def record_outcomes(target: Path, base: Path, course_id: str, outcomes: list[Out
                 gradebook.find_assignment(outcome.assignment)
             except MissingEntry:
                 raise UsageError(
-                    f"{target} has no assignment {outcome.assignment!r}: run "
+                    f"the gradebook {target} has no assignment {outcome.assignment!r}: run "
                     f"`nbgrader generate_assignment {outcome.assignment}` with it first"
                 ) from None
             gradebook.update_or_create_student(outcome.student)
