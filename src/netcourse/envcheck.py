@@ -6,7 +6,6 @@ part of the course will be limited) or ``fail`` (the course will not work).
 
 from __future__ import annotations
 
-import html
 import multiprocessing
 import platform
 import socket
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from packaging.requirements import Requirement
+
+from .display import verdict_table
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MINIMUM_PYTHON = (3, 11)
@@ -55,15 +56,9 @@ class DoctorReport:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colours = {OK: "#1a7f37", WARN: "#9a6700", FAIL: "#cf222e"}
-        rows = "".join(
-            f"<tr><td style='color:{colours[f.verdict]};font-weight:bold'>{f.verdict}</td>"
-            f"<td>{html.escape(f.name)}</td>"
-            f"<td style='text-align:left'>{html.escape(f.detail)}</td></tr>"
-            for f in self.findings
-        )
+        table = verdict_table((f.verdict, f.name, f.detail) for f in self.findings)
         verdict = "ready" if self.ok else "not ready: fix the lines marked fail"
-        return f"<table>{rows}</table><p><b>verdict:</b> {verdict}</p>"
+        return f"{table}<p><b>verdict:</b> {verdict}</p>"
 
 
 def check_python_version() -> Finding:

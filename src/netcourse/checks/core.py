@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..display import verdict_table
+
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 
@@ -145,14 +147,8 @@ class Report:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        colours = {PASSED: "#1a7f37", FAILED: "#cf222e", SKIPPED: "#6e7781"}
-        rows = "".join(
-            f"<tr><td style='color:{colours[r.status]};font-weight:bold'>{r.status}</td>"
-            f"<td><code>{html.escape(r.id)}</code></td>"
-            f"<td style='text-align:left'>{html.escape(r.message)}</td></tr>"
-            for r in self.results
-        )
-        return f"<p><b>{html.escape(self.subject)}</b></p><table>{rows}</table>"
+        table = verdict_table((r.status, r.id, r.message) for r in self.results)
+        return f"<p><b>{html.escape(self.subject)}</b></p>{table}"
 
 
 Check = Callable[[], None]
