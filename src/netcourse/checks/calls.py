@@ -26,8 +26,12 @@ from .core import CheckFailure, NotAttempted, describe_call, not_attempted
 
 # A call that should return at once gets this long before it counts as hung.
 PROMPT = 2.0
-# A blocked call, once released, gets this long to return.
-WAKE = 5.0
+# A blocked call, once released, gets this long to return (a thousand times
+# what it takes on a loaded machine, and short enough that a wrong answer
+# that never wakes costs seconds, not minutes).
+WAKE = 2.0
+# Tasks held at a gate give up after this long, should a check not open it.
+GATE = 10.0
 # A call still running this long after it started counts as blocked.
 BLOCKED_FOR = 0.25
 
@@ -104,8 +108,14 @@ class Call:
             raise CheckFailure(f"{self.label} returned {result} instead of raising: {why}")
         raise CheckFailure(
             f"{self.label} raised {self._background.describe_error()}, not "
-            f"{kind.__module__}.{kind.__qualname__}: {why}"
+            f"{exception_name(kind)}: {why}"
         )
+
+
+def exception_name(kind: type[BaseException]) -> str:
+    """``queue.Empty``, ``netcourse.compat.ShutDown``: how the student would write the name."""
+    module = kind.__module__.lstrip("_")
+    return kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}"
 
 
 def prompt(label: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

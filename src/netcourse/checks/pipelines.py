@@ -22,8 +22,8 @@ from typing import Any
 
 from .calls import (
     BLOCKED_FOR,
+    GATE,
     PROMPT,
-    WAKE,
     Call,
     select,
     student_threads_since,
@@ -81,7 +81,7 @@ class _Counted:
         try:
             if self.barrier is not None:
                 self.barrier.wait()
-            self.gate.wait(WAKE)
+            self.gate.wait(GATE)
             return ("done", item)
         finally:
             with self.lock:

@@ -20,6 +20,7 @@ from concurrent.futures import wait as wait_futures
 from typing import Any
 
 from .calls import (
+    GATE,
     PROMPT,
     WAKE,
     Call,
@@ -84,10 +85,10 @@ class _Tasks:
         return n * n
 
     def gated(self, n: int) -> int:
-        """Wait until the gate opens (at most WAKE seconds); return n."""
+        """Wait until the gate opens (at most GATE seconds); return n."""
         self._enter(n)
         try:
-            self.gate.wait(WAKE)
+            self.gate.wait(GATE)
             return n
         finally:
             self._leave(n)

@@ -28,6 +28,7 @@ from .calls import (
     PROMPT,
     WAKE,
     Call,
+    exception_name,
     prompt,
     prompt_raises,
     returned_early,
@@ -58,7 +59,7 @@ LONG_TIMEOUT = 30.0
 CPU_WINDOW = 0.3
 # Thread switches this often make races in exactly-once show up quickly.
 RACY_SWITCH_INTERVAL = 1e-5
-EXACTLY_ONCE_DEADLINE = 15.0
+EXACTLY_ONCE_DEADLINE = 60.0
 
 
 def _new(queue_class: QueueClass, maxsize: int = 0) -> Any:
@@ -310,7 +311,7 @@ def _timeouts(queue_class: QueueClass) -> None:
             SHORT_TIMEOUT + WAKE,
             f"was still waiting {WAKE:g} s after its timeout: wait at most `timeout` seconds "
             "(Condition.wait(remaining)), then give up",
-            f"when the timeout runs out, raise {kind.__module__}.{kind.__name__}",
+            f"when the timeout runs out, raise {exception_name(kind)}",
         )
         if call.wall_seconds < SHORT_TIMEOUT / 2:
             raise CheckFailure(
@@ -368,11 +369,27 @@ def _two_of_three_done(q: Any) -> None:
     q.task_done()
 
 
+def _done_once(q: Any) -> bool:
+    """Put, get and mark one item done; False when that task_done raised ValueError."""
+    q.put("a")
+    q.get()
+    try:
+        q.task_done()
+    except ValueError:
+        return False
+    return True
+
+
 def _too_many_task_done(queue_class: QueueClass) -> None:
     why = "task_done() called more times than items were put must raise ValueError"
     q = _new(queue_class)
     prompt_raises("q.task_done() on a new queue", ValueError, why, q.task_done)
-    prompt("q.put('a'); q.get(); q.task_done()", lambda: (q.put("a"), q.get(), q.task_done()))
+    if not prompt("q.put('a'); q.get(); q.task_done()", _done_once, q):
+        raise CheckFailure(
+            "after a refused task_done(), a task_done() for a new item raised ValueError: the "
+            "refused call lowered the count anyway; raise before changing it, so that it never "
+            "goes below 0"
+        )
     prompt_raises("a second q.task_done() for one item", ValueError, why, q.task_done)
     Call("q.join() after the refused task_done()", q.join).value(
         PROMPT,
@@ -405,17 +422,18 @@ def _exactly_once(
         while (item := q.get()) is not end:
             into.append(item)
 
+    def delivered() -> int:
+        return sum(len(into) for into in received)
+
     saved = sys.getswitchinterval()
     sys.setswitchinterval(RACY_SWITCH_INTERVAL)
     try:
         takers = [Call(f"consumer {n}", consume, into) for n, into in enumerate(received)]
         makers = [Call(f"producer {n}", produce, n) for n in range(producers)]
-        deadline = time.monotonic() + EXACTLY_ONCE_DEADLINE
-        if wait_all(makers, deadline - time.monotonic()):
+        if _while_progressing(makers, delivered):
             enders = Call("the end markers' puts", lambda: [q.put(end) for _ in received])
             makers.append(enders)
-            enders.wait(max(0.0, deadline - time.monotonic()))
-        wait_all(takers, deadline - time.monotonic())
+            _while_progressing([enders, *takers], delivered)
     finally:
         sys.setswitchinterval(saved)
     setup = (
@@ -429,8 +447,8 @@ def _exactly_once(
     counts = Counter(item for into in received for item in into)
     if stuck:
         raise CheckFailure(
-            f"{setup}: after {EXACTLY_ONCE_DEADLINE:g} s, {len(stuck)} of them were still "
-            f"waiting ({', '.join(stuck[:4])}) with {sum(counts.values())} items delivered: a "
+            f"{setup}: no item moved for {WAKE:g} s, with {len(stuck)} threads still waiting "
+            f"({', '.join(stuck[:4])}) and {sum(counts.values())} items delivered: a "
             "lost wakeup. Every put must wake a waiting get and every get a waiting put; with "
             "one Condition for both, notify() can wake the wrong kind of waiter"
         )
@@ -446,6 +464,23 @@ def _exactly_once(
             f"{setup}: {' and '.join(faults)}. Two threads changed the queue at once: hold "
             "the lock for the whole check-and-update in put and in get"
         )
+
+
+def _while_progressing(calls: list[Call], progress: Callable[[], int]) -> bool:
+    """Wait for the calls while ``progress()`` keeps changing; True when all have finished.
+
+    Gives up once nothing has moved for :data:`WAKE` seconds (a lost wakeup
+    stops all progress) or after :data:`EXACTLY_ONCE_DEADLINE` in all.
+    """
+    last, moved = progress(), time.monotonic()
+    deadline = moved + EXACTLY_ONCE_DEADLINE
+    while not wait_all(calls, 0.05):
+        now, seen = time.monotonic(), progress()
+        if seen != last:
+            last, moved = seen, now
+        if now - moved > WAKE or now > deadline:
+            return False
+    return True
 
 
 # --- no-busy-wait -----------------------------------------------------------------------
@@ -550,7 +585,14 @@ class _GentleShutdown:
             ("full.put_nowait('c') after shutdown", lambda: full.put_nowait("c")),
         ]:
             prompt_raises(label, ShutDown, "after shutdown(), put raises ShutDown", call)
-        left = prompt("full.get() after shutdown()", full.get)
+        taking = Call("full.get() after shutdown()", full.get)
+        if isinstance(taking.error(PROMPT, "did not return at once"), ShutDown):
+            raise CheckFailure(
+                f"{taking.label} raised ShutDown while the queue still held 'a': without "
+                "immediate=True, the items already queued can still be taken; get raises "
+                "ShutDown once the queue is empty"
+            )
+        left = taking.value(0)
         if left != "a":
             raise CheckFailure(
                 f"full.get() after shutdown() returned {left!r}: without immediate=True, the "
