@@ -38,10 +38,14 @@ BLOCKED_FOR = 0.25
 _harness: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 
 
+def is_harness(thread: threading.Thread) -> bool:
+    """True for a thread a checker started to make a call (not one the student's code started)."""
+    return thread in _harness
+
+
 def student_threads_since(before: set[threading.Thread]) -> list[threading.Thread]:
     """Threads alive now that were not in ``before``, leaving out those checkers started."""
-    ours = set(_harness)
-    return [t for t in threads_started_since(before) if t not in ours]
+    return [t for t in threads_started_since(before) if not is_harness(t)]
 
 
 class Call:

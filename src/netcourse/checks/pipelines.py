@@ -24,6 +24,7 @@ from .calls import (
     BLOCKED_FOR,
     GATE,
     PROMPT,
+    WAKE,
     Call,
     select,
     student_threads_since,
@@ -35,8 +36,7 @@ RunPipeline = Callable[..., list]
 
 CHECK_IDS = ("results", "exactly-once", "concurrency", "back-pressure", "exception", "no-leak")
 # A run of a few hundred quick items must finish within this long.
-RUN_DEADLINE = 10.0
-BARRIER_TIMEOUT = 5.0
+RUN_DEADLINE = 5.0
 
 
 def _label(count: int, work: str, workers: int, maxsize: int) -> str:
@@ -88,11 +88,30 @@ class _Counted:
                 self.running -= 1
 
 
-def _results(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
-    def cube(n: int) -> int:
+class _Cube:
+    """``work`` that cubes its item; with two or more workers, item 0 finishes after item 1.
+
+    That makes the order in which results arrive differ from the input order
+    for certain, so a pipeline that returns them as they arrive is caught.
+    """
+
+    def __init__(self, workers: int, count: int) -> None:
+        self.__name__ = "cube"
+        self.second_done = threading.Event()
+        if workers < 2 or count < 2:
+            self.second_done.set()
+
+    def __call__(self, n: int) -> int:
+        if n == 0:
+            self.second_done.wait(WAKE)
+        elif n == 1:
+            self.second_done.set()
         return n**3
 
+
+def _results(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
     for count in (0, 1, 37):
+        cube = _Cube(workers, count)
         got = _finish(
             _run(run_pipeline, range(count), cube, count, workers=workers, maxsize=maxsize)
         )
@@ -131,12 +150,12 @@ def _exactly_once(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None
 
 
 def _concurrency(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
-    barrier = threading.Barrier(workers, timeout=BARRIER_TIMEOUT)
+    barrier = threading.Barrier(workers, timeout=WAKE)
     work = _Counted(barrier)
     count = 2 * workers
     call = _run(run_pipeline, range(count), work, count, workers=workers, maxsize=maxsize)
     try:
-        call.wait(BARRIER_TIMEOUT + RUN_DEADLINE)
+        call.wait(WAKE + RUN_DEADLINE)
         if barrier.broken or not call.finished:
             raise CheckFailure(
                 f"a barrier for {workers} calls of work never filled: at most {work.peak} "
