@@ -36,7 +36,7 @@ from .calls import (
     wait_all,
 )
 from .capture import capture
-from .core import CheckFailure, Report, SkipCheck, run_checks
+from .core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
 
 QueueClass = Callable[..., Any]
 
@@ -124,6 +124,8 @@ def _explain_early(call: Call, should: str) -> CheckFailure:
     """The failure for a call that should have blocked but finished."""
     try:
         value = call.value(0)
+    except NotAttempted:
+        raise
     except CheckFailure as exc:
         return CheckFailure(f"{exc}; {should}")
     return CheckFailure(f"{call.label} returned {value!r} at once; {should}")
@@ -133,7 +135,7 @@ def _blocks_when_full(queue_class: QueueClass) -> None:
     q, other = _new(queue_class, 2), _new(queue_class, 1)
     _fill(q, ["a", "b"])
     _fill(other, ["x"], "other")
-    if prompt("q.full()", q.full) is not True:
+    if not prompt("q.full()", q.full):
         raise CheckFailure("q.full() did not return True with 2 items in a Queue(2)")
     putter = Call("q.put('c') on a full Queue(2)", q.put, "c")
     victim = Call("other.put('y') on a full Queue(1)", other.put, "y")
@@ -202,7 +204,7 @@ def _stolen_room(q: Any, putter: Call) -> None:
 
 def _blocks_when_empty(queue_class: QueueClass) -> None:
     q, other, shared = _new(queue_class), _new(queue_class), _new(queue_class, 1)
-    if prompt("q.empty()", q.empty) is not True:
+    if not prompt("q.empty()", q.empty):
         raise CheckFailure("q.empty() did not return True on a new Queue()")
     getter = Call("q.get() on an empty queue", q.get)
     victim = Call("other.get() on an empty queue", other.get)
