@@ -79,12 +79,10 @@ class _Tasks:
             self.running -= 1
             self.finished.append(n)
 
-    def wait_started(self, count: int = 1) -> None:
-        """Wait until ``count`` tasks have started; fail with the likely cause if none did."""
-        if not wait_until(lambda: len(self.started) >= count, WAKE):
-            if not self.started:
-                raise CheckFailure(NO_TASK_RAN)
-            raise CheckFailure(f"only {len(self.started)} of {count} tasks started")
+    def wait_started(self) -> None:
+        """Wait until a task has started; fail with the likely cause if none does."""
+        if not wait_until(lambda: bool(self.started), WAKE):
+            raise CheckFailure(NO_TASK_RAN)
 
     def wait_finished(self, count: int, seconds: float = WAKE) -> None:
         """Wait until ``count`` tasks have finished; fail with the likely cause if they did not."""
