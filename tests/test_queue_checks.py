@@ -8,7 +8,11 @@ import pytest
 from netcourse.checks import FAILED, PASSED, SKIPPED
 from netcourse.checks.queues import CHECK_IDS, check_queue
 
-from .wrong_queues import WRONG, Reference, Stub
+from .wrong_queues import RACY, WRONG, Reference, Stub
+
+# A racy queue escapes one run of exactly-once now and then (a few in a
+# hundred on a loaded machine); three more runs make a miss all but impossible.
+RACE_RETRIES = 3
 
 
 def test_the_starter_stub_is_not_attempted():
@@ -45,6 +49,11 @@ def test_unknown_check_ids_are_refused():
 @pytest.mark.parametrize(("wrong", "failing", "phrase"), WRONG, ids=[w[0].__name__ for w in WRONG])
 def test_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
     report = check_queue(wrong)
+    for _retry in range(RACE_RETRIES if wrong.__name__ in RACY else 0):
+        if report["exactly-once"].status == FAILED:
+            break
+        report.results = [r for r in report.results if r.id != "exactly-once"]
+        report.results += check_queue(wrong, only=["exactly-once"]).results
     assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
     assert not report.not_attempted
     assert phrase in " ".join(r.message for r in report.failed()), str(report)
