@@ -263,7 +263,7 @@ class OwnShutDown(Reference):
 
 # Races that only a stress test can catch, and only most of the time: a run
 # that misses one is repeated (see test_queue_checks.py).
-RACY = {"CheckThenTake"}
+RACY = {"CheckThenTake", "IfNotWhile"}
 
 # (wrong answer, the checks it fails, a phrase its messages must contain)
 WRONG = [

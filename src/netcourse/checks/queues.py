@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -43,7 +44,7 @@ from .calls import (
     select,
     wait_all,
 )
-from .capture import capture
+from .capture import capture, wait_until
 from .core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
 
 QueueClass = Callable[..., Any]
@@ -440,9 +441,13 @@ def _exchange(
     end = _End()
     received: list[list[Any]] = [[] for _ in range(consumers)]
 
+    put_lock, puts = threading.Lock(), [0]
+
     def produce(first: int) -> None:
         for item in range(first, items, producers):
             q.put(item)
+            with put_lock:
+                puts[0] += 1
 
     def consume(into: list[Any]) -> None:
         while (item := q.get()) is not end:
@@ -454,8 +459,11 @@ def _exchange(
     saved = sys.getswitchinterval()
     sys.setswitchinterval(RACY_SWITCH_INTERVAL)
     try:
-        takers = [Call(f"consumer {n}", consume, into) for n, into in enumerate(received)]
         makers = [Call(f"producer {n}", produce, n) for n in range(producers)]
+        # Consumers start once the queue is full, so that producers wait for
+        # room at least once in every round, whatever the timing.
+        wait_until(lambda: puts[0] >= min(maxsize, items), PROMPT)
+        takers = [Call(f"consumer {n}", consume, into) for n, into in enumerate(received)]
         if _while_progressing(makers, delivered):
             enders = Call("the end markers' puts", lambda: [q.put(end) for _ in received])
             makers.append(enders)
