@@ -17,7 +17,7 @@ class QueueTooSlow(Exception):
 
 def throughput(
     queue_class: Callable[..., Any],
-    items: int = 20_000,
+    items: int = 50_000,
     producers: int = 2,
     consumers: int = 2,
     maxsize: int = 64,
