@@ -1,6 +1,7 @@
 """Wall time of the queue, pool and pipeline check suites, and the reference queue's throughput.
 
-Run from the repository root:  .venv/bin/python benchmarks/queue_checks.py
+Run from the repository root, after `make test` has installed the test
+extras (the wrong answers live in tests/):  .venv/bin/python benchmarks/queue_checks.py
 
 For each suite it times the reference answer (from the solution notebook)
 and the standard library's class where there is one, then every wrong
