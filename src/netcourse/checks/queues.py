@@ -464,10 +464,13 @@ def _exchange(
         # room at least once in every round, whatever the timing.
         wait_until(lambda: puts[0] >= min(maxsize, items), PROMPT)
         takers = [Call(f"consumer {n}", consume, into) for n, into in enumerate(received)]
-        if _while_progressing(makers, delivered):
-            enders = Call("the end markers' puts", lambda: [q.put(end) for _ in received])
-            makers.append(enders)
-            _while_progressing([enders, *takers], delivered)
+        # The end markers go in only once every item is out (or nothing moves
+        # any more), so that they cannot overtake items whatever the order.
+        if _while_progressing(lambda: all(c.finished for c in makers), delivered):
+            _while_progressing(lambda: delivered() >= items, delivered)
+        enders = Call("the end markers' puts", lambda: [q.put(end) for _ in received])
+        makers.append(enders)
+        _while_progressing(lambda: all(c.finished for c in (enders, *takers)), delivered)
     finally:
         sys.setswitchinterval(saved)
     setup = (
@@ -500,20 +503,21 @@ def _exchange(
         )
 
 
-def _while_progressing(calls: list[Call], progress: Callable[[], int]) -> bool:
-    """Wait for the calls while ``progress()`` keeps changing; True when all have finished.
+def _while_progressing(done: Callable[[], bool], progress: Callable[[], int]) -> bool:
+    """Wait until ``done()`` while ``progress()`` keeps changing; return ``done()``.
 
     Gives up once nothing has moved for :data:`WAKE` seconds (a lost wakeup
     stops all progress) or after :data:`EXACTLY_ONCE_DEADLINE` in all.
     """
     last, moved = progress(), time.monotonic()
     deadline = moved + EXACTLY_ONCE_DEADLINE
-    while not wait_all(calls, 0.05):
+    while not done():
         now, seen = time.monotonic(), progress()
         if seen != last:
             last, moved = seen, now
         if now - moved > WAKE or now > deadline:
             return False
+        time.sleep(0.002)
     return True
 
 
