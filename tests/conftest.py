@@ -19,6 +19,9 @@ def course() -> Course:
     return Course(ROOT)
 
 
+QUEUES_AND_POOLS = "05-queues-and-pools/05-queues-and-pools.ipynb"
+
+
 def run_netcourse(
     *args: str, cwd: Path = ROOT, timeout: float = 600
 ) -> subprocess.CompletedProcess:

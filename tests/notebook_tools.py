@@ -47,3 +47,16 @@ def stderr_text(cell) -> str:
         for o in cell.get("outputs", [])
         if o.output_type == "stream" and o.get("name") == "stderr"
     )
+
+
+def load_answers(path: Path, *grade_ids: str) -> dict:
+    """Run the answer cells with these grade ids, in one fresh namespace, and return it.
+
+    From solutions/ that gives the reference answers, from notebooks/ the
+    starter stubs a student begins with: the tests check both as they are.
+    """
+    cells = {nbgrader_meta(c).get("grade_id"): c.source for c in read(path).cells}
+    namespace: dict = {"__name__": f"answers_{path.stem.replace('-', '_')}"}
+    for grade_id in grade_ids:
+        exec(compile(cells[grade_id], f"{path.name}:{grade_id}", "exec"), namespace)
+    return namespace

@@ -1,0 +1,735 @@
+"""Checks for a bounded blocking queue with ``queue.Queue``'s interface (notebook 05).
+
+The student's class is called like ``queue.Queue``: ``Queue(maxsize=0)``,
+``put``/``get`` with ``block`` and ``timeout``, ``put_nowait``/``get_nowait``,
+``qsize``/``empty``/``full``, ``task_done``/``join`` and ``shutdown`` as in
+Python 3.13, raising ``queue.Full``, ``queue.Empty`` and
+``netcourse.compat.ShutDown`` (which is ``queue.ShutDown`` on 3.13+).
+``queue.Queue`` itself passes every check (``shutdown`` is skipped before 3.13).
+
+Bugs that show only under some interleavings are forced deterministically:
+a waiter is woken and its item (or room) is taken before it runs again (a
+"stolen wakeup", which a ``wait()`` outside a ``while`` loop mishandles), and
+two getters plus a producer wait at once on a one-slot queue (which a single
+Condition with ``notify()`` deadlocks).
+
+Where the GIL matters: ``exactly-once`` is a stress test, and on a standard
+build a race needs a thread switch inside a few bytecodes, so it shortens the
+switch interval while it runs (free-threaded builds race in parallel
+anyway). ``no-busy-wait`` compares a blocked call's CPU time with that of a
+thread of its own that computes all the while: with the GIL the two share
+one core, without it each gets its own, and on a loaded machine both slow
+down alike, so the comparison holds on every build and under any load.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..compat import ShutDown
+from .calls import (
+    PROMPT,
+    WAKE,
+    Call,
+    exception_name,
+    prompt,
+    prompt_raises,
+    returned_early,
+    select,
+    wait_all,
+)
+from .capture import capture, wait_until
+from .core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
+
+QueueClass = Callable[..., Any]
+
+CHECK_IDS = (
+    "fifo",
+    "blocks-when-full",
+    "blocks-when-empty",
+    "timeouts",
+    "task-done-join",
+    "too-many-task-done",
+    "exactly-once",
+    "no-busy-wait",
+    "shutdown",
+)
+# A get or put with a timeout this short must raise in time; one this long
+# must return as soon as the queue lets it, long before the timeout.
+SHORT_TIMEOUT = 0.2
+LONG_TIMEOUT = 30.0
+# How long the no-busy-wait check watches blocked calls, and how much CPU they
+# may use: a share of what a thread computing all the while gets, but never
+# less than two ticks of a clock that counts CPU time in 15.6 ms (Windows).
+CPU_WINDOW = 0.3
+BUSY_SHARE = 0.25
+BUSY_FLOOR = 0.03
+# exactly-once is a stress test: a race shows only when a thread is switched
+# out inside a few bytecodes. Frequent switches and several rounds make that
+# near certain (a racy get that a single round misses one time in three on a
+# loaded 2-core machine is caught by one of three rounds 96% of the time).
+RACY_SWITCH_INTERVAL = 1e-5
+EXACTLY_ONCE_ROUNDS = 3
+EXACTLY_ONCE_DEADLINE = 60.0
+
+
+def _new(queue_class: QueueClass, maxsize: int = 0) -> Any:
+    label = f"Queue({maxsize})" if maxsize else "Queue()"
+    return prompt(label, queue_class, *((maxsize,) if maxsize else ()))
+
+
+def _fill(q: Any, items: Iterable[Any], name: str = "q") -> None:
+    items = list(items)
+    prompt(f"{name}.put(...) of {_few(items)}", lambda: [q.put(i) for i in items])
+
+
+def _drain(q: Any, count: int, name: str = "q") -> list[Any]:
+    return prompt(f"{count} x {name}.get()", lambda: [q.get() for _ in range(count)])
+
+
+def _few(items: list[Any], limit: int = 6) -> str:
+    shown = ", ".join(repr(i) for i in items[:limit])
+    return f"[{shown}{', ...' if len(items) > limit else ''}]"
+
+
+# --- fifo -------------------------------------------------------------------------------
+
+
+def _fifo(queue_class: QueueClass) -> None:
+    q = _new(queue_class)
+    items = [*range(20), None, 0, "", (1, 2)]
+    _fill(q, items)
+    size = prompt("q.qsize()", q.qsize)
+    if size != len(items):
+        raise CheckFailure(f"q.qsize() returned {size!r} after {len(items)} puts into Queue()")
+    got = _drain(q, len(items))
+    if got != items:
+        if got == items[::-1]:
+            raise CheckFailure(
+                "items came out last-in first-out: a queue hands out the oldest item first "
+                "(collections.deque: append() then popleft(); list.pop() takes the newest)"
+            )
+        raise CheckFailure(f"items went in as {_few(items)} but came out as {_few(got)}")
+    bounded = _new(queue_class, 3)
+    order = prompt("put 1, 2; get; put 3, 4; get x 3 on Queue(3)", _interleave, bounded)
+    if order != [1, 2, 3, 4]:
+        raise CheckFailure(
+            f"with puts and gets interleaved on Queue(3), items came out as {order!r}, "
+            "not [1, 2, 3, 4]"
+        )
+
+
+def _interleave(q: Any) -> list[Any]:
+    q.put(1)
+    q.put(2)
+    out = [q.get()]
+    q.put(3)
+    q.put(4)
+    return out + [q.get() for _ in range(3)]
+
+
+# --- blocking ---------------------------------------------------------------------------
+
+
+def _explain_early(call: Call, should: str) -> CheckFailure:
+    """The failure for a call that should have blocked but finished."""
+    try:
+        value = call.value(0)
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        return CheckFailure(f"{exc}; {should}")
+    return CheckFailure(f"{call.label} returned {value!r} at once; {should}")
+
+
+def _blocks_when_full(queue_class: QueueClass) -> None:
+    q, other = _new(queue_class, 2), _new(queue_class, 1)
+    _fill(q, ["a", "b"])
+    _fill(other, ["x"], "other")
+    if not prompt("q.full()", q.full):
+        raise CheckFailure("q.full() did not return True with 2 items in a Queue(2)")
+    putter = Call("q.put('c') on a full Queue(2)", q.put, "c")
+    victim = Call("other.put('y') on a full Queue(1)", other.put, "y")
+    early = returned_early([putter, victim])
+    if early:
+        raise _explain_early(early[0], "put must wait while the queue holds maxsize items")
+    first = prompt("q.get() on a full queue with a put waiting", q.get)
+    putter.value(
+        WAKE,
+        f"stayed blocked for {WAKE:g} s after a get made room: get must wake a waiting put "
+        "(notify the condition that put waits on)",
+    )
+    held = sorted([first, *_drain(q, 2)])
+    if held != ["a", "b", "c"]:
+        raise CheckFailure(f"a full Queue(2) and a blocked put of 'c' gave back {held!r}")
+    _stolen_room(other, victim)
+
+
+def _take_then_refill(q: Any) -> bool:
+    """Make room and fill it again at once; False when a woken put got in between."""
+    q.get()
+    try:
+        q.put_nowait("z")
+    except queue.Full:
+        return False
+    return True
+
+
+def _give_then_take(q: Any) -> bool:
+    """Put an item and take it back at once; False when a woken get got in between."""
+    q.put("b")
+    try:
+        q.get_nowait()
+    except queue.Empty:
+        return False
+    return True
+
+
+# A stolen wakeup needs the woken thread to lose the race for the lock to a
+# thread that is already running; that is nearly certain, and when it does
+# not happen the scenario is simply run again.
+STOLEN_WAKEUP_ATTEMPTS = 3
+
+
+def _stolen_room(q: Any, putter: Call) -> None:
+    """A put blocked on a full Queue(1) is woken by a get, whose slot is taken again first."""
+    for _attempt in range(STOLEN_WAKEUP_ATTEMPTS):
+        if not prompt("other.get() then other.put_nowait('z')", _take_then_refill, q):
+            putter.value(WAKE, "stayed blocked after a get made room")
+            putter = Call("other.put('y') on a full Queue(1)", q.put, "y")
+            if returned_early([putter]):
+                raise _explain_early(putter, "put must wait while the queue is full")
+            continue
+        if returned_early([putter]):
+            size = prompt("other.qsize()", q.qsize)
+            raise _explain_early(
+                putter,
+                f"it was woken by a get, but another put took the free slot first, and the "
+                f"Queue(1) now holds {size} items: after wait() returns, check again for room "
+                "(wait in a `while` loop, not an `if`)",
+            )
+        _drain(q, 1, "other")
+        putter.value(WAKE, "stayed blocked after a get made room")
+        return
+
+
+def _blocks_when_empty(queue_class: QueueClass) -> None:
+    q, other, shared = _new(queue_class), _new(queue_class), _new(queue_class, 1)
+    if not prompt("q.empty()", q.empty):
+        raise CheckFailure("q.empty() did not return True on a new Queue()")
+    getter = Call("q.get() on an empty queue", q.get)
+    victim = Call("other.get() on an empty queue", other.get)
+    pair = [Call(f"get #{n} on an empty Queue(1)", shared.get) for n in (1, 2)]
+    early = returned_early([getter, victim, *pair])
+    if early:
+        raise _explain_early(early[0], "get must wait until an item arrives")
+    prompt("q.put('a')", q.put, "a")
+    got = getter.value(
+        WAKE,
+        f"stayed blocked for {WAKE:g} s after a put: put must wake a waiting get "
+        "(notify the condition that get waits on)",
+    )
+    if got != "a":
+        raise CheckFailure(f"the waiting q.get() returned {got!r} after q.put('a')")
+    _mixed_waiters(shared, pair)
+    _stolen_item(other, victim)
+
+
+def _mixed_waiters(q: Any, getters: list[Call]) -> None:
+    """Two getters wait on a one-slot queue; one thread puts 'x' then 'y'.
+
+    The second put finds the slot still taken and waits too. With a single
+    Condition and notify(), the get that takes 'x' wakes the other getter
+    instead of the producer, and all of them wait forever (a lost wakeup).
+    """
+    producer = Call("q.put('x') then q.put('y') on Queue(1)", lambda: (q.put("x"), q.put("y")))
+    hang = (
+        f"had not returned {WAKE:g} s after two gets waiting on a Queue(1) were sent 'x' "
+        "then 'y': a lost wakeup. A notify() woke a thread that could not go on (a getter "
+        "when a putter was needed); wait on two conditions (not_empty, not_full) or "
+        "use notify_all()"
+    )
+    wait_all([producer, *getters], WAKE)
+    for call in (producer, *getters):
+        call.value(0, hang)
+    got = sorted(g.value(0) for g in getters)
+    if got != ["x", "y"]:
+        raise CheckFailure(f"two waiting gets on Queue(1) received {got!r}, not 'x' and 'y'")
+
+
+def _stolen_item(q: Any, getter: Call) -> None:
+    """A get blocked on an empty queue is woken by a put, whose item is taken first."""
+    for _attempt in range(STOLEN_WAKEUP_ATTEMPTS):
+        if not prompt("other.put('b') then other.get_nowait()", _give_then_take, q):
+            getter.value(WAKE, "stayed blocked after a put")
+            getter = Call("other.get() on an empty queue", q.get)
+            if returned_early([getter]):
+                raise _explain_early(getter, "get must wait until an item arrives")
+            continue
+        if returned_early([getter]):
+            raise _explain_early(
+                getter,
+                "it was woken by a put, but another get took the item first: after wait() "
+                "returns, check again for an item (wait in a `while` loop, not an `if`)",
+            )
+        prompt("other.put('c')", q.put, "c")
+        got = getter.value(WAKE, "stayed blocked after a put")
+        if got != "c":
+            raise CheckFailure(f"the waiting other.get() returned {got!r}; expected 'c'")
+        return
+
+
+# --- timeouts ---------------------------------------------------------------------------
+
+
+def _timeouts(queue_class: QueueClass) -> None:
+    empty, full = _new(queue_class, 1), _new(queue_class, 1)
+    _fill(full, ["a"], "full")
+    for label, call in [
+        ("empty.get(block=False)", lambda: empty.get(block=False)),
+        ("empty.get_nowait()", empty.get_nowait),
+    ]:
+        prompt_raises(label, queue.Empty, "a get that may not wait raises queue.Empty", call)
+    for label, call in [
+        ("full.put('b', block=False)", lambda: full.put("b", block=False)),
+        ("full.put_nowait('b')", lambda: full.put_nowait("b")),
+    ]:
+        prompt_raises(label, queue.Full, "a put that may not wait raises queue.Full", call)
+    # Calls with a long timeout, released long before it runs out, alongside
+    # calls with a short one that must give up.
+    waiting, waiting_full = _new(queue_class, 1), _new(queue_class, 1)
+    _fill(waiting_full, ["a"], "waiting_full")
+    patient = [
+        Call(f"waiting.get(timeout={LONG_TIMEOUT:g})", waiting.get, timeout=LONG_TIMEOUT),
+        Call(
+            f"waiting_full.put('b', timeout={LONG_TIMEOUT:g})",
+            waiting_full.put,
+            "b",
+            timeout=LONG_TIMEOUT,
+        ),
+    ]
+    short = [
+        (
+            Call(f"empty.get(timeout={SHORT_TIMEOUT})", empty.get, timeout=SHORT_TIMEOUT),
+            queue.Empty,
+        ),
+        (
+            Call(f"full.put('b', timeout={SHORT_TIMEOUT})", full.put, "b", timeout=SHORT_TIMEOUT),
+            queue.Full,
+        ),
+    ]
+    for call, kind in short:
+        call.raised(
+            kind,
+            SHORT_TIMEOUT + WAKE,
+            f"was still waiting {WAKE:g} s after its timeout: wait at most `timeout` seconds "
+            "(Condition.wait(remaining)), then give up",
+            f"when the timeout runs out, raise {exception_name(kind)}",
+        )
+        if call.wall_seconds < SHORT_TIMEOUT / 2:
+            raise CheckFailure(
+                f"{call.label} gave up after {call.wall_seconds:.2f} s: it must wait up to "
+                "its timeout before it raises"
+            )
+    prompt("waiting.put('x')", waiting.put, "x")
+    prompt("waiting_full.get()", waiting_full.get)
+    for call in patient:
+        call.value(
+            WAKE,
+            f"was still waiting {WAKE:g} s after the queue let it go on: a call with a "
+            "timeout must be woken like one without (Condition.wait(remaining), not "
+            "time.sleep(timeout))",
+        )
+
+
+# --- task_done and join -----------------------------------------------------------------
+
+
+def _task_done_join(queue_class: QueueClass) -> None:
+    q = _new(queue_class)
+    prompt("q.join() on a queue that never held an item", q.join)
+    prompt("put 'a', 'b', 'c'; get x 3; task_done x 2", _two_of_three_done, q)
+    joiners = [Call(f"join #{n} with one task not done", q.join) for n in (1, 2, 3)]
+    if returned_early(joiners):
+        raise CheckFailure(
+            "q.join() returned while one of 3 items was not yet marked done (3 puts, 3 gets, "
+            "2 task_done): count unfinished tasks up on put and down on task_done, not on get"
+        )
+    prompt("the last q.task_done()", q.task_done)
+    wait_all(joiners, WAKE)
+    done = sum(call.finished for call in joiners)
+    if done == 0:
+        raise CheckFailure(
+            f"no waiting join() returned within {WAKE:g} s of the last task_done(): when the "
+            "count of unfinished tasks reaches 0, task_done must wake the joiners"
+        )
+    if done < len(joiners):
+        raise CheckFailure(
+            f"only {done} of {len(joiners)} waiting join() calls returned after the last "
+            "task_done(): notify() wakes one waiter; every joiner waits for the same thing, "
+            "so use notify_all()"
+        )
+    for call in joiners:
+        call.value(0)
+
+
+def _two_of_three_done(q: Any) -> None:
+    for item in "abc":
+        q.put(item)
+    for _ in "abc":
+        q.get()
+    q.task_done()
+    q.task_done()
+
+
+def _done_once(q: Any) -> bool:
+    """Put, get and mark one item done; False when that task_done raised ValueError."""
+    q.put("a")
+    q.get()
+    try:
+        q.task_done()
+    except ValueError:
+        return False
+    return True
+
+
+def _too_many_task_done(queue_class: QueueClass) -> None:
+    why = "task_done() called more times than items were put must raise ValueError"
+    q = _new(queue_class)
+    prompt_raises("q.task_done() on a new queue", ValueError, why, q.task_done)
+    if not prompt("q.put('a'); q.get(); q.task_done()", _done_once, q):
+        raise CheckFailure(
+            "after a refused task_done(), a task_done() for a new item raised ValueError: the "
+            "refused call lowered the count anyway; raise before changing it, so that it never "
+            "goes below 0"
+        )
+    prompt_raises("a second q.task_done() for one item", ValueError, why, q.task_done)
+    Call("q.join() after the refused task_done()", q.join).value(
+        PROMPT,
+        "blocked: raise ValueError before changing the count, so that it never goes below 0",
+    )
+
+
+# --- exactly-once -----------------------------------------------------------------------
+
+
+class _End:
+    """The sentinel that tells a consumer in the exactly-once check to stop."""
+
+    def __repr__(self) -> str:
+        return "<end>"
+
+
+def _exactly_once(
+    queue_class: QueueClass, producers: int, consumers: int, items: int, maxsize: int
+) -> None:
+    """Several rounds of the exchange: each round is a fresh chance for a race to show."""
+    for _round in range(EXACTLY_ONCE_ROUNDS):
+        _exchange(queue_class, producers, consumers, items, maxsize)
+
+
+def _exchange(
+    queue_class: QueueClass, producers: int, consumers: int, items: int, maxsize: int
+) -> None:
+    q = _new(queue_class, maxsize)
+    end = _End()
+    received: list[list[Any]] = [[] for _ in range(consumers)]
+
+    put_lock, puts = threading.Lock(), [0]
+
+    def produce(first: int) -> None:
+        for item in range(first, items, producers):
+            q.put(item)
+            with put_lock:
+                puts[0] += 1
+
+    def consume(into: list[Any]) -> None:
+        while (item := q.get()) is not end:
+            into.append(item)
+
+    def delivered() -> int:
+        return sum(len(into) for into in received)
+
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(RACY_SWITCH_INTERVAL)
+    try:
+        makers = [Call(f"producer {n}", produce, n) for n in range(producers)]
+        # Consumers start once the queue is full, so that producers wait for
+        # room at least once in every round, whatever the timing.
+        wait_until(lambda: puts[0] >= min(maxsize, items), PROMPT)
+        takers = [Call(f"consumer {n}", consume, into) for n, into in enumerate(received)]
+        # The end markers go in only once every item is out (or nothing moves
+        # any more), so that they cannot overtake items whatever the order.
+        if _while_progressing(lambda: all(c.finished for c in makers), delivered):
+            _while_progressing(lambda: delivered() >= items, delivered)
+        enders = Call("the end markers' puts", lambda: [q.put(end) for _ in received])
+        makers.append(enders)
+        _while_progressing(lambda: all(c.finished for c in (enders, *takers)), delivered)
+    finally:
+        sys.setswitchinterval(saved)
+    setup = (
+        f"{producers} producers and {consumers} consumers moving {items} items "
+        f"through Queue({maxsize})"
+    )
+    stuck = [c.label for c in (*makers, *takers) if not c.finished]
+    for call in (*makers, *takers):
+        if call.finished:
+            call.value(0)
+    counts = Counter(item for into in received for item in into)
+    if stuck:
+        raise CheckFailure(
+            f"{setup}: no item moved for {WAKE:g} s, with {len(stuck)} threads still waiting "
+            f"({', '.join(stuck[:4])}) and {sum(counts.values())} items delivered: a "
+            "lost wakeup. Every put must wake a waiting get and every get a waiting put; with "
+            "one Condition for both, notify() can wake the wrong kind of waiter"
+        )
+    twice = sorted(i for i, n in counts.items() if n > 1)
+    missing = sorted(set(range(items)) - set(counts))
+    if twice or missing:
+        faults = []
+        if twice:
+            faults.append(f"{len(twice)} delivered more than once (e.g. {twice[0]})")
+        if missing:
+            faults.append(f"{len(missing)} never delivered (e.g. {missing[0]})")
+        raise CheckFailure(
+            f"{setup}: {' and '.join(faults)}. Two threads changed the queue at once: hold "
+            "the lock for the whole check-and-update in put and in get"
+        )
+
+
+def _while_progressing(done: Callable[[], bool], progress: Callable[[], int]) -> bool:
+    """Wait until ``done()`` while ``progress()`` keeps changing; return ``done()``.
+
+    Gives up once nothing has moved for :data:`WAKE` seconds (a lost wakeup
+    stops all progress) or after :data:`EXACTLY_ONCE_DEADLINE` in all.
+    """
+    last, moved = progress(), time.monotonic()
+    deadline = moved + EXACTLY_ONCE_DEADLINE
+    while not done():
+        now, seen = time.monotonic(), progress()
+        if seen != last:
+            last, moved = seen, now
+        if now - moved > WAKE or now > deadline:
+            return False
+        time.sleep(0.002)
+    return True
+
+
+# --- no-busy-wait -----------------------------------------------------------------------
+
+
+def _spin_for(seconds: float) -> float:
+    """Compute without pause for ``seconds``; return the CPU time this thread got meanwhile."""
+    start, end = time.thread_time(), time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return time.thread_time() - start
+
+
+def _no_busy_wait(queue_class: QueueClass) -> None:
+    """Blocked get, put and join use almost no CPU, measured against a computing thread."""
+    empty, full, pending = _new(queue_class), _new(queue_class, 1), _new(queue_class)
+    _fill(full, ["a"], "full")
+    prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
+    calls = [
+        Call("get() on an empty queue", empty.get),
+        Call("put() on a full queue", full.put, "b"),
+        Call("join() with a task not done", pending.join),
+    ]
+    for call in calls:
+        if not call.entered.wait(PROMPT):
+            raise CheckFailure(f"{call.label} had not started after {PROMPT:g} s")
+    # A thread of ours that never stops computing, beside the blocked calls: on
+    # a loaded machine it and a busy-waiting call slow down alike.
+    spinner = Call("a thread that computes", _spin_for, CPU_WINDOW)
+    busy_reference = spinner.value(CPU_WINDOW + WAKE)
+    early = [c for c in calls if c.finished]
+    if early:
+        raise CheckFailure(
+            f"{early[0].label} did not block, so its waiting could not be measured "
+            "(see blocks-when-empty, blocks-when-full and task-done-join)"
+        )
+    prompt(
+        "release: put, get and task_done", lambda: (empty.put(1), full.get(), pending.task_done())
+    )
+    for call in calls:
+        call.value(WAKE, "did not return once released, so its CPU time could not be measured")
+    limit = max(BUSY_FLOOR, BUSY_SHARE * busy_reference)
+    busy = [c for c in calls if c.cpu_seconds > limit]
+    if busy:
+        worst = max(busy, key=lambda c: c.cpu_seconds)
+        raise CheckFailure(
+            f"{worst.label} used {worst.cpu_seconds * 1000:.0f} ms of CPU while it waited "
+            f"{worst.wall_seconds:.2f} s (a thread computing all the while got "
+            f"{busy_reference * 1000:.0f} ms): it polls instead of sleeping. Wait on a "
+            "threading.Condition, which sleeps until notified"
+        )
+
+
+# --- shutdown ---------------------------------------------------------------------------
+
+
+def _shutdown(queue_class: QueueClass) -> None:
+    if not callable(getattr(queue_class, "shutdown", None)):
+        if isinstance(queue_class, type) and issubclass(queue_class, queue.Queue):
+            version = sys.version.split()[0]
+            raise SkipCheck(f"queue.Queue has shutdown() from Python 3.13; this is {version}")
+        raise CheckFailure("the queue has no shutdown() method")
+    gently = _GentleShutdown(queue_class)
+    immediately = _ImmediateShutdown(queue_class)
+    early = returned_early([*gently.blocked, *immediately.blocked])
+    if early:
+        raise _explain_early(early[0], "it should block (see blocks-when-full, -empty and join)")
+    gently.check()
+    immediately.check()
+
+
+def _expect_shutdown(call: Call, why: str) -> None:
+    call.raised(
+        ShutDown,
+        WAKE,
+        f"was still waiting {WAKE:g} s after shutdown(): shutdown must wake every blocked "
+        "caller (notify_all on each condition), and a woken caller must check for shutdown",
+        f"{why}; raise netcourse.compat.ShutDown (queue.ShutDown on Python 3.13+)",
+    )
+
+
+class _GentleShutdown:
+    """shutdown(): blocked calls raise ShutDown; queued items can still be taken, then ShutDown."""
+
+    def __init__(self, queue_class: QueueClass) -> None:
+        self.full, self.empty = _new(queue_class, 1), _new(queue_class)
+        _fill(self.full, ["a"], "full")
+        self.putter = Call("full.put('b'), blocked", self.full.put, "b")
+        self.getters = [Call(f"empty.get() #{n}, blocked", self.empty.get) for n in (1, 2)]
+        self.blocked = [self.putter, *self.getters]
+
+    def check(self) -> None:
+        full, empty = self.full, self.empty
+        prompt("full.shutdown()", full.shutdown)
+        prompt("empty.shutdown()", empty.shutdown)
+        _expect_shutdown(self.putter, "a put blocked when the queue shuts down raises ShutDown")
+        for getter in self.getters:
+            _expect_shutdown(
+                getter, "a get blocked on an empty queue that shuts down raises ShutDown"
+            )
+        for label, call in [
+            ("empty.put('c') after shutdown", lambda: empty.put("c")),
+            ("full.put_nowait('c') after shutdown", lambda: full.put_nowait("c")),
+        ]:
+            prompt_raises(label, ShutDown, "after shutdown(), put raises ShutDown", call)
+        taking = Call("full.get() after shutdown()", full.get)
+        if isinstance(taking.error(PROMPT, "did not return at once"), ShutDown):
+            raise CheckFailure(
+                f"{taking.label} raised ShutDown while the queue still held 'a': without "
+                "immediate=True, the items already queued can still be taken; get raises "
+                "ShutDown once the queue is empty"
+            )
+        left = taking.value(0)
+        if left != "a":
+            raise CheckFailure(
+                f"full.get() after shutdown() returned {left!r}: without immediate=True, the "
+                "items already queued can still be taken ('a')"
+            )
+        for label, call in [("full.get()", full.get), ("full.get_nowait()", full.get_nowait)]:
+            prompt_raises(
+                f"{label} on a shut-down queue that is now empty",
+                ShutDown,
+                "once a shut-down queue is empty, get raises ShutDown (not Empty, and never waits)",
+                call,
+            )
+        prompt("full.task_done() for the item taken after shutdown", full.task_done)
+        prompt("full.join() with every task done", full.join)
+
+
+class _ImmediateShutdown:
+    """shutdown(immediate=True): drains the queue, counting each discarded item as done."""
+
+    def __init__(self, queue_class: QueueClass) -> None:
+        self.half, self.whole = _new(queue_class), _new(queue_class)
+        prompt("half: put 'a', 'b', 'c', get one; whole: put 'x', 'y'", self._load)
+        self.half_joiner = Call("half.join() (3 tasks not done)", self.half.join)
+        self.whole_joiner = Call("whole.join() (2 tasks not done)", self.whole.join)
+        self.blocked = [self.half_joiner, self.whole_joiner]
+
+    def _load(self) -> None:
+        for item in "abc":
+            self.half.put(item)
+        self.half.get()
+        self.whole.put("x")
+        self.whole.put("y")
+
+    def check(self) -> None:
+        half, whole = self.half, self.whole
+        prompt("half.shutdown(immediate=True)", half.shutdown, immediate=True)
+        prompt("whole.shutdown(immediate=True)", whole.shutdown, immediate=True)
+        size = prompt("half.qsize() after shutdown(immediate=True)", half.qsize)
+        if size != 0:
+            raise CheckFailure(
+                f"half.qsize() returned {size!r} after shutdown(immediate=True): an immediate "
+                "shutdown drains the queue, discarding the items it holds"
+            )
+        prompt_raises(
+            "half.get_nowait() after shutdown(immediate=True)",
+            ShutDown,
+            "after an immediate shutdown, get raises ShutDown at once",
+            half.get_nowait,
+        )
+        self.whole_joiner.value(
+            WAKE,
+            "was still waiting after shutdown(immediate=True) drained both of its items: "
+            "draining counts each discarded item as done, and a count of 0 wakes the joiners",
+        )
+        if returned_early([self.half_joiner]):
+            raise CheckFailure(
+                "half.join() returned after shutdown(immediate=True) although the item taken "
+                "with get() was never marked done: draining counts only the discarded items "
+                "as done"
+            )
+        prompt("half.task_done() for the item taken before shutdown", half.task_done)
+        self.half_joiner.value(WAKE, "was still waiting after the last task_done()")
+
+
+# --- the checker ------------------------------------------------------------------------
+
+
+def check_queue(
+    queue_class: QueueClass,
+    only: Iterable[str] | None = None,
+    *,
+    producers: int = 2,
+    consumers: int = 6,
+    items: int = 3000,
+    maxsize: int = 8,
+) -> Report:
+    """Run the queue checks (or those named in ``only``) on a class like ``queue.Queue``.
+
+    ``producers``, ``consumers``, ``items`` and ``maxsize`` shape the
+    exactly-once check.
+    """
+    checks = [
+        ("fifo", lambda: _fifo(queue_class)),
+        ("blocks-when-full", lambda: _blocks_when_full(queue_class)),
+        ("blocks-when-empty", lambda: _blocks_when_empty(queue_class)),
+        ("timeouts", lambda: _timeouts(queue_class)),
+        ("task-done-join", lambda: _task_done_join(queue_class)),
+        ("too-many-task-done", lambda: _too_many_task_done(queue_class)),
+        (
+            "exactly-once",
+            lambda: _exactly_once(queue_class, producers, consumers, items, maxsize),
+        ),
+        ("no-busy-wait", lambda: _no_busy_wait(queue_class)),
+        ("shutdown", lambda: _shutdown(queue_class)),
+    ]
+    name = getattr(queue_class, "__qualname__", "Queue")
+    with capture():  # what abandoned threads report after their check has ended
+        return run_checks(name, select(checks, only))
+
+
+__all__ = ["CHECK_IDS", "check_queue"]
