@@ -65,6 +65,8 @@ def test_a_stub_is_not_attempted_and_the_rest_is_skipped():
     assert report["b"].status == SKIPPED
     with pytest.raises(NotAttempted, match="raise NotImplementedError"):
         report.require()
+    with pytest.raises(NotAttempted, match="raise NotImplementedError"):
+        report.require("b")  # skipped because the code is a stub: not a pass
 
 
 def test_call_student_turns_errors_into_failures_with_hints():

@@ -36,9 +36,15 @@ def lab_command(
 
 
 def run_lab(course: Course, port: int | None, open_browser: bool, extra: list[str]) -> int:
-    """Run JupyterLab in the foreground until it exits (Ctrl-C stops it)."""
+    """Run JupyterLab in the foreground until it exits (Ctrl-C stops it).
+
+    On POSIX this process becomes JupyterLab, so signals reach it directly.
+    """
     command = lab_command(course, port, open_browser, extra)
     # nbgrader's server extensions read nbgrader_config.py from the working directory.
+    if os.name == "posix":
+        os.chdir(course.root)
+        os.execve(command[0], command, tool_env())
     with subprocess.Popen(command, cwd=course.root, env=tool_env()) as process:
         try:
             return process.wait()
