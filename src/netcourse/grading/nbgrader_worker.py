@@ -21,6 +21,32 @@ KERNEL_ARGV = [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connect
 KERNEL_PACKAGE: Path | None = None  # this worker's private copy of netcourse, for its kernels
 
 
+def schema_version_in_process() -> str:
+    """The gradebook schema version nbgrader records, read without the ``alembic`` command.
+
+    nbgrader runs ``alembic heads`` in a subprocess whenever it creates a
+    gradebook; that new interpreter re-imports everything and takes seconds.
+    The same answer comes from alembic's API in this process.
+    """
+    import nbgrader.api
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(nbgrader.api.__file__).parent / "alembic"))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _use_in_process_schema_version() -> None:
+    import nbgrader.api
+
+    try:
+        version = schema_version_in_process()
+    except Exception:  # keep nbgrader's own way if alembic's API ever differs
+        return
+    nbgrader.api.get_alembic_version = lambda: version
+
+
 def install_kernelspec(package_path: Path) -> None:
     """Make ``python3``, the kernel the notebooks name, the guarded grading kernel here.
 
@@ -263,6 +289,7 @@ def main() -> None:
     package_path = private_copy(Path(os.environ["JUPYTER_DATA_DIR"]).parent / "kernel-path")
     KERNEL_PACKAGE = package_path / "netcourse"
     install_kernelspec(package_path)
+    _use_in_process_schema_version()
 
     for line in sys.stdin:
         try:
