@@ -13,7 +13,7 @@ from .paths import Course, find_course
 
 # Commands that live in modules of their own: each module has a function
 # ``register(commands)`` that adds its sub-parser (keep imports there cheap).
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = ["netcourse.echo_commands"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -188,9 +188,10 @@ class Server:
             raise CheckFailure(f"the server stopped: serve() raised {self.run.describe_error()}")
         if self.stop_requested:
             return
+        loop = "recvfrom()" if self.kind == UDP else "accept()"
         raise CheckFailure(
             "serve() returned although it was not told to stop: it must keep serving "
-            "(a loop around accept()) until stop is set"
+            f"(a loop around {loop}) until stop is set"
         )
 
     def close(self, grace: float = 0.3) -> int:

@@ -1,0 +1,143 @@
+"""Echo servers checked from the outside: check_address, `netcourse check-echo`, `netcourse load`.
+
+Each server runs in a process of its own, as a server written in any language
+would; the checker sees only its address and, for idle-cpu and leaks, its pid.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from netcourse.checks import FAILED, PASSED, SKIPPED
+from netcourse.checks.echo import BLACK_BOX_CHECKS, check_address
+from netcourse.serving import POOL_KINDS
+
+from .conftest import ROOT, load_json, run_netcourse
+from .echo_servers import REFERENCES, WORKERS
+
+STARTUP = 60
+
+
+class ServerProcess:
+    """``python -m tests.echo_servers NAME``: it prints its port, and stops when stdin closes."""
+
+    def __init__(self, name: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.echo_servers", name],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        self.port = int(self.process.stdout.readline())
+        self.pid = self.process.pid
+        self.address = f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.process.stdin.close()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def serving():
+    started = []
+
+    def start(name: str) -> ServerProcess:
+        started.append(ServerProcess(name))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.mark.parametrize("name", list(REFERENCES))
+def test_every_reference_passes_from_outside(name, serving):
+    server = serving(name)
+    kind = REFERENCES[name][1]
+    concurrent = kind != "sequential"
+    clients = WORKERS if kind in POOL_KINDS else 100  # a pool serves that many at once
+    report = check_address(
+        "127.0.0.1", server.port, concurrent=concurrent, clients=clients, pid=server.pid
+    )
+    assert [r.id for r in report.results] == list(BLACK_BOX_CHECKS)
+    expected = {c: PASSED for c in BLACK_BOX_CHECKS}
+    if not concurrent:
+        expected.update({"head-of-line": SKIPPED, "concurrent": SKIPPED})
+    assert {r.id: r.status for r in report.results} == expected, str(report)
+
+
+def test_check_echo_passes_a_good_server_and_writes_json(serving, tmp_path):
+    server = serving("threads")
+    result = run_netcourse(
+        "check-echo",
+        server.address,
+        "--concurrent",
+        "--clients",
+        "20",
+        "--json",
+        "out.json",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = load_json(tmp_path / "out.json")["checks"]
+    assert list(checks) == list(BLACK_BOX_CHECKS)
+    assert checks["short"]["status"] == "passed"
+    assert checks["idle-cpu"] == {
+        "status": "skipped",
+        "message": "only with --pid PID, the server's process id",
+        "seconds": 0.0,
+    }
+    assert len(result.stdout.strip().splitlines()) == len(BLACK_BOX_CHECKS) + 1
+
+
+def test_check_echo_fails_a_wrong_server_with_exit_status_1(serving, tmp_path):
+    server = serving("one_recv")
+    result = run_netcourse(
+        "check-echo", server.address, "--pid", str(server.pid), "--json", "out.json", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    checks = load_json(tmp_path / "out.json")["checks"]
+    failed = {c for c, r in checks.items() if r["status"] == FAILED}
+    assert failed == {"large", "many-messages", "half-close"}
+    assert "keep calling recv()" in checks["large"]["message"]
+
+
+def test_black_box_stays_bounded_on_a_server_that_never_echoes(serving):
+    server = serving("eof_waiter")
+    report = check_address("127.0.0.1", server.port, concurrent=True, pid=server.pid)
+    assert (
+        report["short"].status == FAILED
+        and "must not wait for more data" in report["short"].message
+    )
+
+
+def test_check_echo_refuses_a_bad_address():
+    result = run_netcourse("check-echo", "localhost")
+    assert result.returncode == 2
+    assert "expected HOST:PORT" in result.stderr
+
+
+def test_load_command_measures_round_trips(serving, tmp_path):
+    server = serving("selectors")
+    result = run_netcourse(
+        "load", server.address, "-c", "4", "--count", "400", "--json", "load.json", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    numbers = load_json(tmp_path / "load.json")
+    assert numbers["messages"] == 400 and numbers["errors"] == 0
+    assert (
+        0
+        < numbers["latency_ms"]["p50"]
+        <= numbers["latency_ms"]["p90"]
+        <= numbers["latency_ms"]["p99"]
+    )
+    assert "p99" in result.stdout
