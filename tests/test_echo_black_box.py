@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from netcourse import cli
 from netcourse.checks import FAILED, PASSED, SKIPPED
 from netcourse.checks.echo import BLACK_BOX_CHECKS, check_address
 from netcourse.serving import POOL_KINDS
@@ -111,6 +112,7 @@ def test_check_echo_fails_a_wrong_server_with_exit_status_1(serving, tmp_path):
     assert "keep calling recv()" in checks["large"]["message"]
 
 
+@pytest.mark.slow
 def test_black_box_stays_bounded_on_a_server_that_never_echoes(serving):
     server = serving("eof_waiter")
     report = check_address("127.0.0.1", server.port, concurrent=True, pid=server.pid)
@@ -120,10 +122,19 @@ def test_black_box_stays_bounded_on_a_server_that_never_echoes(serving):
     )
 
 
-def test_check_echo_refuses_a_bad_address():
-    result = run_netcourse("check-echo", "localhost")
-    assert result.returncode == 2
-    assert "expected HOST:PORT" in result.stderr
+@pytest.mark.parametrize("argv", [["check-echo", "localhost"], ["load", "127.0.0.1:99999"]])
+def test_a_bad_address_is_one_line_and_exit_2(argv, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "expected HOST:PORT" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["check-echo", "load"])
+def test_the_commands_have_help(command, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main([command, "--help"])
+    assert exited.value.code == 0
+    assert "HOST:PORT" in capsys.readouterr().out
 
 
 def test_load_command_measures_round_trips(serving, tmp_path):

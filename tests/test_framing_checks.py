@@ -157,7 +157,7 @@ PREFIX_WRONG = [
     (
         send_message,
         recv_whole_chunk,
-        {"back-to-back", "in-pieces", "large", "end-of-stream"},
+        {"round-trip", "back-to-back", "in-pieces", "large", "end-of-stream"},
         "nothing more",
     ),
 ]

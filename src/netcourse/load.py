@@ -43,6 +43,9 @@ class LoadResult:
     finished: list[float] = field(default_factory=list)  # seconds since the start
     errors: int = 0
     first_error: str = ""
+    cpu_seconds: float = (
+        0.0  # CPU time of this process during the run: the generator, and anything else it runs
+    )
 
     @property
     def messages(self) -> int:
@@ -99,6 +102,7 @@ class LoadResult:
                 name: round(getattr(self, name) * 1000, 3) for name in ("p50", "p90", "p99")
             },
             "errors": self.errors,
+            "generator_cpu_seconds": round(self.cpu_seconds, 3),
         }
 
     def __str__(self) -> str:
@@ -119,13 +123,14 @@ class LoadResult:
 
 
 class _Client:
-    __slots__ = ("done", "received", "sent", "sock", "started")
+    __slots__ = ("done", "events", "received", "sent", "sock", "started")
 
     def __init__(self) -> None:
         self.sock: socket.socket | None = None
         self.sent = self.received = 0
         self.started = 0.0
         self.done = False
+        self.events = 0  # what the selector watches for; changed only when it must be
 
 
 class _Run:
@@ -167,7 +172,7 @@ class _Run:
         if code not in CONNECT_ERRORS:
             self.fail(client, OSError(code, os.strerror(code)))
             return
-        self.selector.register(sock, selectors.EVENT_WRITE, client)
+        self.watch(client, selectors.EVENT_WRITE)
 
     def send(self, client: _Client) -> None:
         try:
@@ -177,13 +182,17 @@ class _Run:
         except OSError as exc:
             self.fail(client, exc)
             return
-        events = selectors.EVENT_READ | (
-            selectors.EVENT_WRITE if client.sent < self.result.size else 0
-        )
-        try:
+        unsent = client.sent < self.result.size
+        self.watch(client, selectors.EVENT_READ | (selectors.EVENT_WRITE if unsent else 0))
+
+    def watch(self, client: _Client, events: int) -> None:
+        if events == client.events:
+            return
+        if client.events:
             self.selector.modify(client.sock, events, client)
-        except KeyError:
+        else:
             self.selector.register(client.sock, events, client)
+        client.events = events
 
     def on_event(self, client: _Client, events: int, now: float) -> None:
         if events & selectors.EVENT_WRITE:
@@ -224,8 +233,9 @@ class _Run:
 
     def close(self, client: _Client) -> None:
         if client.sock is not None:
-            if client.sock in self.selector.get_map():
+            if client.events:
                 self.selector.unregister(client.sock)
+                client.events = 0
             client.sock.close()
             client.sock = None
 
@@ -258,6 +268,7 @@ def run(
     state = _Run(result, count, until, timeout)
     bar = _progress_bar(count, duration, progress)
     everyone = [_Client() for _ in range(clients)]
+    cpu_start = time.process_time()
     try:
         now = time.perf_counter()
         for client in everyone:
@@ -270,6 +281,7 @@ def run(
         if bar is not None:
             bar.close()
     result.seconds = max(result.finished[-1] if result.finished else 0.0, 1e-9)
+    result.cpu_seconds = time.process_time() - cpu_start
     return result
 
 

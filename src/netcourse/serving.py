@@ -5,7 +5,7 @@ Every server exercise hands the student's function a socket bound to
 itself is documented once, in :mod:`netcourse.checks.echo`. :class:`Server`
 runs a function of any kind under that contract and can say afterwards what
 it left behind: threads, child processes, open connections. Notebooks use
-:func:`serving` to run a server during an experiment; the checkers use
+:func:`running` to run a server during an experiment; the checkers use
 :class:`Server` directly.
 """
 
@@ -37,6 +37,7 @@ BACKLOG = 1024
 WAKE_TIMEOUT = 1.0
 LOOP_START_TIMEOUT = 5.0
 STOP_SEEN_TIMEOUT = 0.5
+STARTUP_GRACE = 0.1  # running() waits this long to see whether the function fails at once
 KILL_ROUNDS = 3
 
 # Threads the standard library starts for its own pools; they are not workers.
@@ -330,16 +331,19 @@ def _gevent_error_handler(hub: Any, report: Callable[[str], None]) -> Callable[.
 
 
 @contextlib.contextmanager
-def serving(
+def running(
     serve: Callable[..., Any], kind: str = "sequential", *, workers: int | None = None
 ) -> Iterator[tuple[str, int]]:
     """Run ``serve`` in the background for the ``with`` block; yield its ``(host, port)``.
 
-    On leaving the block the server is told to stop and given two seconds to
-    return; child processes it leaves are killed.
+    A function that fails at once (the starter stub, say) raises here. On leaving
+    the block the server is told to stop and given two seconds to return; child
+    processes it leaves are killed.
     """
     server = Server(serve, kind, workers=workers)
     try:
+        if server.run.join(STARTUP_GRACE):
+            server.check_running()
         yield server.address
     finally:
         server.close(grace=2.0)

@@ -4,7 +4,7 @@ The contract
 ============
 
 You never create the listening socket and never choose a port. The checker
-(or :func:`netcourse.serving.serving` in an experiment) creates a TCP socket
+(or :func:`netcourse.serving.running` in an experiment) creates a TCP socket
 listening on 127.0.0.1 with an ephemeral port and calls your function with it
 and with a way to tell it to stop. Your function serves clients until it is
 told to stop, then returns promptly (within a few seconds), leaving nothing

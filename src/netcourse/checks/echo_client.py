@@ -371,8 +371,11 @@ def outcome(ex: Exchange, what: str, patience: float = PATIENCE) -> Outcome:
     else:
         kind, ending = SILENT, f"then nothing more came for {patience:g} s"
     if n == 0:
-        ending = ending.removeprefix("then ")
-        return Outcome(kind, f"nothing of {what} came back: {ending}", 0)
+        if kind == SILENT:
+            return Outcome(kind, f"nothing of {what} came back within {patience:g} s", 0)
+        if kind == CLOSED:
+            return Outcome(kind, f"the server closed the connection without echoing {what}", 0)
+        return Outcome(kind, f"nothing of {what} came back: {ending.removeprefix('then ')}", 0)
     return Outcome(kind, f"only {n} of the {len(want)} bytes of {what} came back, {ending}", n)
 
 

@@ -117,6 +117,17 @@ def _unread(sock: socket.socket) -> int | None:
         return 0
 
 
+def wire(send_message: Callable[[socket.socket, bytes], None], payload: bytes) -> bytes:
+    """The bytes ``send_message(sock, payload)`` puts on the wire (for hidden tests)."""
+    theirs, ours = connected_pair()
+    with theirs, ours:
+        sending = Background(send_message, theirs, payload, name="send_message")
+        data = _read_all_until(ours, len(payload) + PREFIX.size, sending)
+    if sending.error is not None:
+        raise CheckFailure(f"send_message(sock, payload) raised {sending.describe_error()}")
+    return data
+
+
 def _read_all(sock: socket.socket, limit: int) -> bytes:
     """What the peer sends until it pauses for IDLE seconds (or ``limit`` bytes)."""
     data = bytearray()
@@ -149,8 +160,12 @@ def _returned(
         function, *args, name=name, sockets=[a for a in args if isinstance(a, socket.socket)]
     )
     if run.error is not None:
-        hint = "the data was all there: " + RECV_LOOP if isinstance(run.error, TimeoutError) else ""
-        raise CheckFailure(f"{label} raised {run.describe_error()}{'; ' + hint if hint else ''}")
+        hint = (
+            f"; it waited for bytes that were never sent: {READ_LESS}"
+            if isinstance(run.error, TimeoutError)
+            else ""
+        )
+        raise CheckFailure(f"{label} raised {run.describe_error()}{hint}")
     result = run.result
     if isinstance(result, str):
         raise CheckFailure(f"{label} returned a str; sockets carry bytes: return bytes")

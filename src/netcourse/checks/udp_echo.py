@@ -29,6 +29,7 @@ CHECK_IDS = ("short", "binary", "empty", "boundaries", "large", "two-clients", "
 # macOS refuses to send datagrams over 9216 bytes unless told otherwise; this is well above
 # the 1024 or 4096 bytes a server's recvfrom() buffer is often given.
 LARGE = 8000
+MAX_PORTABLE_DATAGRAM = 9000
 MAX_DATAGRAM = 65535
 STOP_PATIENCE = 3.0
 STRAY_PATIENCE = 0.1  # how long to wait for a reply that should not come
@@ -85,8 +86,9 @@ class _Probes:
     """The UDP probes. One client talks to the server in every check but ``two-clients``,
     which adds a second, as a conversation with one client would go."""
 
-    def __init__(self) -> None:
+    def __init__(self, large: int, seed: int) -> None:
         self.client = _Client()
+        self.large_size, self.seed = large, seed
 
     def one_reply(self, server: Server, message: bytes, what: str, why: str = "") -> bytes:
         """The one reply to ``message`` (more is a failure too); ``why`` explains none."""
@@ -149,16 +151,13 @@ class _Probes:
             )
 
     def large(self, server: Server) -> None:
-        message = random.Random("udp-large").randbytes(LARGE)
-        reply = self.one_reply(server, message, f"a datagram of {LARGE} bytes")
-        if len(reply) < LARGE and message.startswith(reply):
-            raise CheckFailure(
-                f"a datagram of {LARGE} bytes came back as {len(reply)}: {TRUNCATED}"
-            )
+        size = self.large_size
+        message = random.Random(f"udp-large/{self.seed}").randbytes(size)
+        reply = self.one_reply(server, message, f"a datagram of {size} bytes")
+        if len(reply) < size and message.startswith(reply):
+            raise CheckFailure(f"a datagram of {size} bytes came back as {len(reply)}: {TRUNCATED}")
         if reply != message:
-            raise CheckFailure(
-                f"a datagram of {LARGE} bytes came back changed ({len(reply)} bytes)"
-            )
+            raise CheckFailure(f"a datagram of {size} bytes came back changed ({len(reply)} bytes)")
 
     def two_clients(self, server: Server) -> None:
         first, second = self.client, _Client()
@@ -202,14 +201,20 @@ class _Probes:
             )
 
 
-def check_udp_server(serve: Callable[..., Any]) -> Report:
-    """Run every UDP echo check on a student's ``serve(sock, stop)``."""
+def check_udp_server(serve: Callable[..., Any], *, large: int = LARGE, seed: int = 0) -> Report:
+    """Run every UDP echo check on a student's ``serve(sock, stop)``.
+
+    ``large`` is the size of the large datagram (at most 9000, which every
+    platform sends by default); ``seed`` varies its bytes.
+    """
+    if not 0 < large <= MAX_PORTABLE_DATAGRAM:
+        raise ValueError(f"large must be between 1 and {MAX_PORTABLE_DATAGRAM}")
 
     def start(on_error: Callable[[str], None]) -> Server:
         return Server(serve, UDP, on_error=on_error)
 
     name = getattr(serve, "__name__", "serve")
-    probes = _Probes()
+    probes = _Probes(large, seed)
     try:
         return run_server_checks(
             f"UDP echo server {name}",
