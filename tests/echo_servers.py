@@ -186,6 +186,7 @@ REFERENCES = {
 
 def main(name: str) -> None:
     """Serve with the reference (or the wrong server) of that name until stdin closes."""
+    from netcourse.checks.echo_probes import wait_ready
     from netcourse.serving import POOL_KINDS, Server
 
     from .echo_wrong import CORPUS
@@ -193,6 +194,7 @@ def main(name: str) -> None:
     wrong = {w.name: (w.serve, w.kind) for w in CORPUS}
     serve, kind = REFERENCES.get(name) or wrong[name]
     server = Server(serve, kind, workers=WORKERS if kind in POOL_KINDS else None)
+    wait_ready(server)  # a pool's workers take a while to start
     print(server.address[1], flush=True)
     sys.stdin.read()
     server.close(grace=3.0)

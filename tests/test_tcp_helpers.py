@@ -14,9 +14,11 @@ from netcourse import sockstates, tcp_sequence
 from netcourse.checks import NotAttempted
 from netcourse.serving import running
 
+from .conftest import ROOT
 from .echo_servers import REFERENCES
 
 matplotlib.use("Agg")
+CAPTURE = ROOT / "data" / "tcp-echo.pcap"
 
 
 def test_running_serves_until_the_block_ends():
@@ -35,7 +37,7 @@ def test_running_a_stub_says_not_attempted():
 
 
 def test_sequence_rows_follow_the_capture():
-    segments = tcp_sequence.from_capture("tcp-echo.pcap")
+    segments = tcp_sequence.from_capture(CAPTURE)
     rows = tcp_sequence.rows(segments, relative=True)
     assert [r.flags for r in rows[:3]] == ["SYN", "SYN, ACK", "ACK"]
     assert (rows[0].seq, rows[0].ack) == (0, None)
@@ -47,7 +49,7 @@ def test_sequence_rows_follow_the_capture():
 
 
 def test_the_sequence_diagram_draws_one_arrow_per_segment():
-    segments = tcp_sequence.from_capture()
+    segments = tcp_sequence.from_capture(CAPTURE)
     ax = tcp_sequence.draw(segments)
     texts = [t.get_text() for t in ax.texts]  # each arrow is an annotation, a text without text
     assert len([t for t in texts if t]) == len(segments) + 2  # a label per arrow, a name per side

@@ -14,8 +14,6 @@ from typing import Any
 
 from .packets import Segment
 
-DATA = Path(__file__).resolve().parents[2] / "data"  # the course's data/, beside src/
-
 
 @dataclass(frozen=True)
 class Row:
@@ -96,10 +94,10 @@ def draw(segments: list[Segment], ax: Any = None, relative: bool = False) -> Any
     return ax
 
 
-def from_capture(name: str = "tcp-echo.pcap") -> list[Segment]:
-    """The TCP segments of one of the course's captures in ``data/``."""
+def from_capture(path: str | Path) -> list[Segment]:
+    """The TCP segments in a pcap file (an assignment ships its captures beside its notebook)."""
     from .packets import tcp_segments
     from .pcap import read_pcap
 
-    capture = read_pcap(DATA / name)
+    capture = read_pcap(path)
     return tcp_segments([(p.timestamp, p.data) for p in capture.packets])

@@ -24,7 +24,10 @@ from .core import CheckFailure
 PATIENCE = 1.0  # seconds a client waits without any progress before it gives up
 SETTLE = 0.3  # seconds a check waits for the server to close its side of each connection
 RESET_GRACE = 0.2  # seconds the server gets to drop a connection the checker has reset
-QUEUE_FULL = 32 * 2**10  # unread bytes that, with a refused send, mean "all buffers are full"
+QUEUE_FULL = 48 * 2**10  # unread bytes that, with a refused send, mean "all buffers are full"
+SIP = 4096  # how much a held-back client reads at a time once it reads: the server's send
+# buffer then stays partly full, which is when a send() that does not loop takes only part
+STALL = 0.25  # how long that must last: a server blocked on us stays blocked, a busy one moves
 CONNECT_TIMEOUT = 3.0  # above the 1 s a full accept queue adds (one SYN retransmission)
 TICK = 0.02  # how often a waiting client looks at the clock and at the server
 CHUNK = 65536
@@ -49,8 +52,9 @@ class Exchange:
     ``shut_write``: after sending, shut down the sending side (the server sees
     the end of the stream). ``wait_eof``: done only when the server has closed
     its side too. ``hold_back``: read nothing until the server cannot go on
-    without it (see :meth:`reading`), so that the buffers on both sides fill up
-    first, as they do on a real network.
+    without it (see :meth:`reading`), and then read in small sips, so that the
+    buffers on both sides fill up, as they do on a real network with a slow
+    reader.
     """
 
     sock: socket.socket
@@ -63,6 +67,11 @@ class Exchange:
     eof: bool = False
     error: OSError | None = None
     blocked: bool = False  # the kernel refused to take more at the last try, or was not ready
+    stalled_since: float | None = None
+    holding: bool = field(init=False)  # still holding back
+
+    def __post_init__(self) -> None:
+        self.holding = self.hold_back
 
     @property
     def sending(self) -> bool:
@@ -78,14 +87,19 @@ class Exchange:
         """Exactly the message came back (and then the end of the stream, if that was awaited)."""
         return self.received == self.message and (self.eof or not self.wait_eof)
 
-    def reading(self) -> bool:
-        """Whether to read now. Held back, not until all is sent or the kernel refuses more
-        while plenty of echo waits unread: then a server that echoes as it reads is blocked
-        on us, and from then on the client reads as it sends. (Time plays no part: a server
-        that is merely slow is not blocked.)"""
-        if self.hold_back and self.sending and self.blocked and self._unread() >= QUEUE_FULL:
-            self.hold_back = False
-        return not self.hold_back or not self.sending
+    def reading(self, now: float) -> bool:
+        """Whether to read now. Held back, not until all is sent, or until for STALL seconds
+        the kernel has refused more while our receive buffer is nearly full: then a server
+        that echoes as it reads is blocked on us, and from then on the client reads as it
+        sends. A server that is merely slow, or busy elsewhere, does not fill our buffer."""
+        if self.holding and self.sending:
+            if not (self.blocked and self._unread() >= QUEUE_FULL):
+                self.stalled_since = None
+            elif self.stalled_since is None:
+                self.stalled_since = now
+            elif now - self.stalled_since >= STALL:
+                self.holding = False
+        return not self.holding or not self.sending
 
     def _unread(self) -> int:
         try:
@@ -110,7 +124,7 @@ class Exchange:
 
     def step_receive(self) -> bool:
         try:
-            data = self.sock.recv(CHUNK)
+            data = self.sock.recv(SIP if self.hold_back else CHUNK)
         except (BlockingIOError, InterruptedError):
             return False
         except OSError as exc:
@@ -161,7 +175,7 @@ def drive(
                 break
             for ex in pending:
                 wanted = (selectors.EVENT_WRITE if ex.sending else 0) | (
-                    selectors.EVENT_READ if ex.reading() else 0
+                    selectors.EVENT_READ if ex.reading(now) else 0
                 )
                 _watch(selector, interest, ex, wanted)
             ready = selector.select(TICK)
@@ -174,7 +188,7 @@ def drive(
                 ex = key.data
                 if events & selectors.EVENT_WRITE and ex.sending and ex.step_send():
                     last_progress = now
-                readable = events & selectors.EVENT_READ and ex.reading()
+                readable = events & selectors.EVENT_READ and ex.reading(now)
                 if readable and not ex.done and ex.step_receive():
                     last_progress = now
             now = time.monotonic()

@@ -55,7 +55,7 @@ LEAK_CONNECTIONS = 32
 LEAK_AT_ONCE = 4
 LEAK_SETTLE = 1.0
 WORKER_OVERLOAD = 6  # clients beyond the bound that bounded-workers connects
-WORKER_PATIENCE = 0.5
+WORKER_PATIENCE = 0.3
 EXTRA_POOL_THREADS = 1  # a pool server may run one thread besides its workers (to accept, say)
 IDLE_WINDOW = 0.5
 IDLE_SHARE = 0.5  # of what a spinning thread gets in the same window, however busy the machine
@@ -125,16 +125,19 @@ class Remote:
             raise CheckFailure(f"the server process {self.process.pid} has exited")
 
     def connections(self) -> set[int] | None:
+        """Client ports of the connections the process (or a child) holds on the port."""
         if self.process is None:
             return None
-        port = self.address[1]
+        port, found = self.address[1], set()
         with contextlib.suppress(psutil.Error):
-            return {
-                c.raddr.port
-                for c in self.process.net_connections("tcp")
-                if c.laddr and c.laddr.port == port and c.raddr
-            }
-        return None
+            for process in (self.process, *self.process.children(recursive=True)):
+                with contextlib.suppress(psutil.Error):
+                    found |= {
+                        c.raddr.port
+                        for c in process.net_connections("tcp")
+                        if c.laddr and c.laddr.port == port and c.raddr
+                    }
+        return found
 
     def cpu_seconds(self) -> float | None:
         if self.process is None:
