@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
 
-from .echo_workers import CHUNK, accept_forever, echo_connection
+from .echo_workers import CHUNK, accept_forever, adopt, echo_connection
 
 BACKLOG_LIMIT = 2**20  # stop reading from a client whose echo is this far behind
 
@@ -71,9 +71,11 @@ def process_context() -> multiprocessing.context.BaseContext:
 
 
 def process_pool(listener: socket.socket, stop: threading.Event, workers: int) -> None:
-    with process_context().Pool(workers) as pool:  # leaving the block terminates the workers
+    """Worker processes that each accept on the listener they were started with."""
+    pool = process_context().Pool(workers, initializer=adopt, initargs=(listener,))
+    with pool:  # leaving the block terminates the workers
         for _ in range(workers):
-            pool.apply_async(accept_forever, (listener,))
+            pool.apply_async(accept_forever)
         stop.wait()
 
 

@@ -1,4 +1,4 @@
-"""What an echo server's worker process runs: kept apart, importing only ``socket``.
+"""What an echo server's worker processes run: kept apart, importing only ``socket``.
 
 A worker process imports the module of the function it runs; a small module
 keeps the start of a process pool fast.
@@ -7,6 +7,7 @@ keeps the start of a process pool fast.
 import socket
 
 CHUNK = 65536
+_listener: socket.socket | None = None
 
 
 def echo_connection(conn: socket.socket) -> None:
@@ -19,8 +20,18 @@ def echo_connection(conn: socket.socket) -> None:
             pass
 
 
-def accept_forever(listener: socket.socket) -> None:
-    """A worker process's loop: one connection at a time, until the pool is terminated."""
+def adopt(listener: socket.socket) -> None:
+    """A pool worker's initializer: keep the listening socket it was started with.
+
+    Arguments of an initializer travel with the process as it starts, so the
+    socket needs none of the machinery that sends sockets to running workers.
+    """
+    global _listener
+    _listener = listener
+
+
+def accept_forever() -> None:
+    """A worker's task: serve one connection at a time, until the pool is terminated."""
     while True:
-        conn, _ = listener.accept()
+        conn, _ = _listener.accept()
         echo_connection(conn)
