@@ -60,7 +60,9 @@ def serving():
         server.stop()
 
 
-@pytest.mark.parametrize("name", list(REFERENCES))
+@pytest.mark.parametrize(
+    "name", [n if n == "threads" else pytest.param(n, marks=pytest.mark.slow) for n in REFERENCES]
+)
 def test_every_reference_passes_from_outside(name, serving):
     server = serving(name)
     kind = REFERENCES[name][1]
@@ -76,6 +78,7 @@ def test_every_reference_passes_from_outside(name, serving):
     assert {r.id: r.status for r in report.results} == expected, str(report)
 
 
+@pytest.mark.slow
 def test_check_echo_passes_a_good_server_and_writes_json(serving, tmp_path):
     server = serving("threads")
     result = run_netcourse(
@@ -100,6 +103,7 @@ def test_check_echo_passes_a_good_server_and_writes_json(serving, tmp_path):
     assert len(result.stdout.strip().splitlines()) == len(BLACK_BOX_CHECKS) + 1
 
 
+@pytest.mark.slow
 def test_check_echo_fails_a_wrong_server_with_exit_status_1(serving, tmp_path):
     server = serving("one_recv")
     result = run_netcourse(
@@ -137,6 +141,7 @@ def test_the_commands_have_help(command, capsys):
     assert "HOST:PORT" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_load_command_measures_round_trips(serving, tmp_path):
     server = serving("selectors")
     result = run_netcourse(

@@ -58,7 +58,13 @@ def test_stub_is_not_attempted_and_costs_no_time(serve, kind):
     assert time.monotonic() - start < 5
 
 
-@pytest.mark.parametrize("name", list(REFERENCES))
+SLOW_TO_START = {"process-pool"}  # a pool of processes takes a second or two to start
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_START else n for n in REFERENCES],
+)
 def test_reference_passes_every_check_of_its_kind(name):
     serve, kind = REFERENCES[name]
     report = check_server(serve, kind, workers=workers_for(kind))

@@ -82,6 +82,11 @@ class Server:
         self.signature = _signature(kind)
         self._on_error = on_error
         self._me = psutil.Process()
+        # psutil numbers macOS threads by position, not by native id: there the CPU time
+        # of the server's threads cannot be told apart from the rest of this process.
+        self.cpu_is_whole_process = threading.get_native_id() not in {
+            t.id for t in self._me.threads()
+        }
         self._children_before = {p.pid for p in self._me.children(recursive=True)}
         self._threads_before = live_threads()
         self.sock = _bound_socket(kind, send_buffer)
@@ -256,8 +261,14 @@ class Server:
         return found
 
     def cpu_seconds(self) -> float:
-        """CPU time used so far by the server's threads and child processes."""
-        total = _thread_cpu(self._me, {t.native_id for t in self.threads()})
+        """CPU time used so far by the server's threads (or, see ``cpu_is_whole_process``,
+        by this whole process) and by its child processes."""
+        if self.cpu_is_whole_process:
+            times = self._me.cpu_times()
+            total = times.user + times.system
+        else:
+            ids = {t.native_id for t in self.threads()}
+            total = sum(t.user_time + t.system_time for t in self._me.threads() if t.id in ids)
         for child in self.children():
             with contextlib.suppress(psutil.Error):
                 times = child.cpu_times()
@@ -295,16 +306,6 @@ def _multiprocessing_helpers() -> set[int]:
     pids = {getattr(tracker, "_pid", None), getattr(forkserver, "_forkserver_pid", None)}
     pids.discard(None)
     return pids
-
-
-def _thread_cpu(process: psutil.Process, native_ids: set[int]) -> float:
-    """CPU seconds of the given threads; the whole process's where threads cannot be told apart."""
-    threads = process.threads()
-    if threading.get_native_id() not in {t.id for t in threads}:
-        # psutil numbers macOS threads by position, not by their native id
-        times = process.cpu_times()
-        return times.user + times.system
-    return sum(t.user_time + t.system_time for t in threads if t.id in native_ids)
 
 
 def _async_error(context: dict[str, Any]) -> str:

@@ -57,10 +57,18 @@ asked for ``head-of-line`` or ``concurrent``; only pools get
     print(report)
     report.require()
 
+``concurrent`` holds ``clients`` connections at once (100 by default; a pool
+of N workers is asked for N); ``bounded-workers`` allows a thread pool one
+thread besides its workers (to accept, say) and a process pool none.
+
 Every wait has its own deadline of a second or so, so a wedged server fails
 within seconds. After a check fails, the next one gets a fresh run of the
 server. Exceptions that escape your server's threads, tasks or greenlets fail
-the check that was running; what your server prints is counted, not shown.
+the check that was running; a connection left for the garbage collector to
+close (a ResourceWarning) fails ``leaks``; what your server prints is counted,
+not shown. At the end of each check the clients shut down their sending side;
+a connection the server has not closed shortly after is reset, which ends a
+thread that would otherwise go on calling ``recv()`` on it for ever.
 
 :func:`check_address` runs the checks that can be observed from outside on a
 server already listening anywhere, in any language (``netcourse check-echo``).

@@ -23,6 +23,7 @@ from typing import Any
 from ..serving import UDP, Server
 from .core import CheckFailure, Report
 from .echo_client import PATIENCE, TICK, preview
+from .echo_probes import left_behind
 from .sessions import run_server_checks
 
 CHECK_IDS = ("short", "binary", "empty", "boundaries", "large", "two-clients", "stop")
@@ -194,10 +195,11 @@ class _Probes:
         if server.run.error is not None:
             server.check_running()
             raise CheckFailure(f"told to stop, serve() raised {server.run.describe_error()}")
-        threads = server.worker_threads()
-        if threads:
+        left = left_behind(server)
+        if left:
             raise CheckFailure(
-                f"serve() returned, but left {len(threads)} thread(s) running: join what you start"
+                f"serve() returned when told to stop, but left behind {', '.join(left)}: "
+                "join the threads you start"
             )
 
 
