@@ -6,8 +6,10 @@ would; the checker sees only its address and, for idle-cpu and leaks, its pid.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
@@ -157,3 +159,22 @@ def test_load_command_measures_round_trips(serving, tmp_path):
         <= numbers["latency_ms"]["p99"]
     )
     assert "p99" in result.stdout
+
+
+def test_an_ipv6_server_is_checked_too():
+    try:
+        listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    stop = threading.Event()
+    thread = threading.Thread(target=REFERENCES["threads"][0], args=(listener, stop), daemon=True)
+    thread.start()
+    try:
+        report = check_address("::1", listener.getsockname()[1], concurrent=True, clients=10)
+        assert report.subject.startswith("echo server at [::1]:")
+        assert report.passed, str(report)
+    finally:
+        stop.set()
+        socket.create_connection(listener.getsockname()[:2], timeout=1).close()
+        thread.join(5)
+        listener.close()

@@ -176,7 +176,8 @@ def check_address(
         probe = probes.probe(check_id)
         return lambda: probe(target)
 
-    return run_checks(f"echo server at {host}:{port}", [(c, checked(c)) for c in BLACK_BOX_CHECKS])
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return run_checks(f"echo server at {where}", [(c, checked(c)) for c in BLACK_BOX_CHECKS])
 
 
 def _skip(reason: str) -> Callable[[], None]:

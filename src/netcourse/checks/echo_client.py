@@ -140,7 +140,8 @@ class Exchange:
 
 def connect(target: Target, buffers: int | None = None) -> socket.socket:
     """A non-blocking client connected to the target; ``buffers`` sizes its kernel buffers."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in target.address[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         if buffers:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buffers)

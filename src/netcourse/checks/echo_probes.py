@@ -276,14 +276,21 @@ class EchoProbes:
                 result = outcome(ex, f"message {number} of {MANY_MESSAGES} ({len(message)} bytes)")
                 if result.kind == "ok":
                     continue
-                if result.kind == CLOSED and number > 1 and not result.received:
+                if result.kind in (CLOSED, RESET) and number > 1 and not result.received:
+                    how = (
+                        ""
+                        if result.kind == CLOSED
+                        else " (with the next message unread, so the client saw a reset)"
+                    )
                     raise CheckFailure(
                         f"the server closed the connection after echoing {number - 1} "
-                        f"message(s): an echo server keeps the connection open and loops "
+                        f"message(s){how}: an echo server keeps the connection open and loops "
                         f"(recv(), then sendall()) until recv() returns b''"
                     )
                 if result.kind == SILENT and not result.received:
                     raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+                if result.kind in (CLOSED, RESET):
+                    raise CheckFailure(f"{result.text}: {RECV_LOOP}")
                 raise CheckFailure(
                     f"{result.text}: each message sent on a connection that stays open must "
                     "come back whole before the next is sent"
