@@ -423,7 +423,7 @@ CORPUS = [
     ),
     wrong(send_not_sendall, "threads", {"large", "half-close"}, "send() may take only part"),
     wrong(selectors_unbuffered, "selectors", {"large", "half-close"}, "send() may take only part"),
-    wrong(drops_pending_on_eof, "selectors", {"half-close"}, "owes the client"),
+    wrong(drops_pending_on_eof, "selectors", {"half-close"}, "sent all it still owes"),
     wrong(
         decode_text,
         "threads",

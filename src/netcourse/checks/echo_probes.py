@@ -17,6 +17,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psutil
@@ -190,9 +191,7 @@ def wait_ready(server: Server) -> None:
         contextlib.suppress(OSError),
         socket.create_connection(server.address, CONNECT_TIMEOUT) as sock,
     ):
-        port, deadline = sock.getsockname()[1], time.monotonic() + STARTUP_PATIENCE
-        while server.running and port not in server.connections() and time.monotonic() < deadline:
-            time.sleep(TICK * 2)
+        wait_for_connections(server, [sock.getsockname()[1]], True, STARTUP_PATIENCE)
 
 
 # --- the probes ---------------------------------------------------------------
@@ -204,7 +203,7 @@ class EchoProbes:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def probe(self, check_id: str):
+    def probe(self, check_id: str) -> Callable[[Target], None]:
         return getattr(self, check_id.replace("-", "_"))
 
     def short(self, target: Target) -> None:
@@ -315,16 +314,18 @@ class EchoProbes:
                 )
             if result.kind in (CLOSED, RESET) and result.received:
                 raise CheckFailure(
-                    f"{intro}{result.text}: when recv() returns b'', the server must still send "
-                    "everything it owes the client before it closes the connection"
+                    f"{intro}{result.text}: a server echoes everything it receives and closes "
+                    "only once recv() has returned b'' and it has sent all it still owes"
                 )
             raise CheckFailure(f"{intro}{result.text}")
 
     def reset(self, target: Target) -> None:
         doomed = connect(target)
         port = doomed.getsockname()[1]
-        wait_accepted(target, port)
-        reset_connection(doomed)
+        try:
+            wait_accepted(target, port)
+        finally:
+            reset_connection(doomed)
         # so that whatever the reset makes the server do happens now
         wait_for_connections(target, [port], present=False)
         try:
