@@ -25,7 +25,7 @@ LIMITS = (
 
 # Commands that live in modules of their own: each module has a function
 # ``register(commands)`` that adds its sub-parser (keep imports there cheap).
-COMMAND_MODULES: list[str] = ["netcourse.queue_commands"]
+COMMAND_MODULES: list[str] = ["netcourse.echo_commands", "netcourse.queue_commands"]
 
 
 class _Parser(argparse.ArgumentParser):

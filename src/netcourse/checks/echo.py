@@ -1,0 +1,200 @@
+"""The echo-server checker: one checker for every echo server of the course.
+
+The contract
+============
+
+You never create the listening socket and never choose a port. The checker
+(or :func:`netcourse.serving.running` in an experiment) creates a TCP socket
+listening on 127.0.0.1 with an ephemeral port and calls your function with it
+and with a way to tell it to stop. Your function serves clients until it is
+told to stop, then returns promptly (within a few seconds), leaving nothing
+running: no threads, no worker processes, no open connections.
+
+================  ===================================================  ===========================
+kind              your function                                         ``stop`` is
+================  ===================================================  ===========================
+``sequential``    ``serve(listener, stop)``                             a ``threading.Event``
+``selectors``     ``serve(listener, stop)``                             a ``threading.Event``
+``threads``       ``serve(listener, stop)``                             a ``threading.Event``
+``thread-pool``   ``serve(listener, stop, workers)``                    a ``threading.Event``
+``process-pool``  ``serve(listener, stop, workers)``                    a ``threading.Event``
+``gevent``        ``serve(listener, stop)``                             a ``gevent.event.Event``
+``asyncio``       ``async def serve(listener, stop)``                   an ``asyncio.Event``
+================  ===================================================  ===========================
+
+* ``listener`` is a blocking ``socket.socket``, already listening. The
+  checker owns it and closes it after your function returns; you may close
+  it too. For ``gevent`` it is a ``gevent.socket.socket`` on the same
+  listening socket, so that ``listener.accept()`` lets other greenlets run.
+  For ``asyncio``, hand it to ``asyncio.start_server(handle, sock=listener)``.
+* Your function runs in a thread of its own (for ``asyncio``, on an event
+  loop of its own in that thread; for ``gevent``, on that thread's own hub,
+  without monkey-patching).
+* **Stopping.** The checker sets ``stop`` and then connects once and closes
+  that connection at once. So a server waiting in ``accept()`` (or in
+  ``select()``) wakes up, sees ``stop.is_set()``, and returns; that last
+  connection needs no reply. An ``asyncio`` server simply
+  ``await stop.wait()``; a ``gevent`` server ``stop.wait()`` in a greenlet.
+* Pool servers run at most ``workers`` workers (threads or processes) at a
+  time, and shut the pool down before returning. Functions that run in worker
+  processes must live in an importable module (Python 3.14 starts workers
+  with forkserver on Linux, spawn on macOS and Windows).
+* A client may send any bytes, in any pieces, close its sending side while
+  it still reads (half-close), or reset the connection: none of that may stop
+  the server from serving the others.
+
+The checks
+==========
+
+Each property is its own check with a stable id: ``short``, ``binary``,
+``large``, ``many-messages``, ``half-close``, ``reset``, ``head-of-line``,
+``concurrent``, ``idle-cpu``, ``leaks``, ``bounded-workers`` and ``stop``.
+``EXERCISE_CHECKS`` says which apply to each kind: a sequential server is not
+asked for ``head-of-line`` or ``concurrent``; only pools get
+``bounded-workers``. In a test cell::
+
+    report = nc.checks.echo.check_server(serve, "sequential")
+    print(report)
+    report.require()
+
+``concurrent`` holds ``clients`` connections at once (100 by default; a pool
+of N workers is asked for N); ``bounded-workers`` allows a thread pool one
+thread besides its workers (to accept, say) and a process pool none.
+
+Every wait has its own deadline of a second or so, so a wedged server fails
+within seconds. After a check fails, the next one gets a fresh run of the
+server. Exceptions that escape your server's threads, tasks or greenlets fail
+the check that was running; a connection left for the garbage collector to
+close (a ResourceWarning) fails ``leaks``; what your server prints is counted,
+not shown. At the end of each check the clients shut down their sending side;
+a connection the server has not closed shortly after is reset, which ends a
+thread that would otherwise go on calling ``recv()`` on it for ever.
+
+:func:`check_address` runs the checks that can be observed from outside on a
+server already listening anywhere, in any language (``netcourse check-echo``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..serving import KINDS, POOL_KINDS, Server
+from .core import Report, SkipCheck, run_checks
+from .echo_probes import LARGE, EchoProbes, Remote, Settings, wait_ready
+from .sessions import run_server_checks
+
+CHECK_IDS = (
+    "short",
+    "binary",
+    "large",
+    "many-messages",
+    "half-close",
+    "reset",
+    "head-of-line",
+    "concurrent",
+    "idle-cpu",
+    "leaks",
+    "bounded-workers",
+    "stop",
+)
+_CONCURRENT = tuple(c for c in CHECK_IDS if c != "bounded-workers")
+_SEQUENTIAL = tuple(c for c in _CONCURRENT if c not in ("head-of-line", "concurrent"))
+EXERCISE_CHECKS: dict[str, tuple[str, ...]] = {
+    "sequential": _SEQUENTIAL,
+    "selectors": _CONCURRENT,
+    "threads": _CONCURRENT,
+    "thread-pool": CHECK_IDS,
+    "process-pool": CHECK_IDS,
+    "gevent": _CONCURRENT,
+    "asyncio": _CONCURRENT,
+}
+BLACK_BOX_CHECKS = (*CHECK_IDS[:8], "idle-cpu", "leaks")
+# Accepted connections inherit the listener's send buffer: a small one makes
+# a send() that takes only part of a large message happen on every platform.
+SEND_BUFFER = 64 * 2**10
+
+
+def check_server(
+    serve: Callable[..., Any],
+    kind: str = "sequential",
+    *,
+    checks: Iterable[str] | None = None,
+    clients: int = 100,
+    workers: int | None = None,
+    seed: int = 0,
+    large: int = LARGE,
+) -> Report:
+    """Run the checks for ``kind`` (or just ``checks``) on a student's ``serve`` function.
+
+    ``clients`` is how many connections ``concurrent`` holds at once (a pool
+    is asked for ``workers`` of them); ``seed`` and ``large`` vary the bytes
+    and the size of the large message.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if kind in POOL_KINDS and not (isinstance(workers, int) and workers > 0):
+        raise ValueError(f"a {kind} server is checked with workers=N, the bound it must keep")
+    if large < 2**20:
+        raise ValueError("large must be at least 1 MiB (1048576 bytes)")
+    selected = _selection(checks, EXERCISE_CHECKS[kind])
+    settings = Settings(clients=clients, workers=workers, kind=kind, seed=seed, large=large)
+    probes = EchoProbes(settings)
+
+    def start(on_error: Callable[[str], None]) -> Server:
+        server = Server(serve, kind, workers=workers, send_buffer=SEND_BUFFER, on_error=on_error)
+        wait_ready(server)
+        return server
+
+    name = getattr(serve, "__name__", "serve")
+    return run_server_checks(
+        f"echo server {name} ({kind})", start, [(c, probes.probe(c)) for c in selected]
+    )
+
+
+def check_address(
+    host: str,
+    port: int,
+    *,
+    concurrent: bool = False,
+    clients: int = 100,
+    pid: int | None = None,
+) -> Report:
+    """Check an echo server already listening at ``host:port``, from the outside.
+
+    ``head-of-line`` and ``concurrent`` run only with ``concurrent=True``;
+    ``idle-cpu`` and ``leaks`` only with the server's process id ``pid``.
+    """
+    target = Remote((host, port), pid)
+    probes = EchoProbes(Settings(clients=clients))
+
+    def checked(check_id: str) -> Callable[[], None]:
+        if check_id in ("head-of-line", "concurrent") and not concurrent:
+            return _skip("only with --concurrent (concurrent=True)")
+        if check_id in ("idle-cpu", "leaks") and pid is None:
+            return _skip("only with --pid PID, the server's process id")
+        probe = probes.probe(check_id)
+        return lambda: probe(target)
+
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return run_checks(f"echo server at {where}", [(c, checked(c)) for c in BLACK_BOX_CHECKS])
+
+
+def _skip(reason: str) -> Callable[[], None]:
+    def skipped() -> None:
+        raise SkipCheck(reason)
+
+    return skipped
+
+
+def _selection(checks: Iterable[str] | None, default: tuple[str, ...]) -> list[str]:
+    if checks is None:
+        return list(default)
+    wanted = set(checks)
+    unknown = wanted - set(CHECK_IDS)
+    if unknown:
+        raise ValueError(f"no such echo check: {', '.join(sorted(unknown))}")
+    return [c for c in CHECK_IDS if c in wanted]
+
+
+__all__ = ["BLACK_BOX_CHECKS", "CHECK_IDS", "EXERCISE_CHECKS", "check_address", "check_server"]

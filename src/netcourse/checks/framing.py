@@ -1,0 +1,382 @@
+"""Checks for notebook 02's framing exercises.
+
+    recv_exactly(sock, n) -> bytes       exactly n bytes, however they arrive; EOFError if
+                                         the stream ends first
+    send_message(sock, payload) -> None  a 4-byte unsigned big-endian length, then the payload
+    recv_message(sock) -> bytes          one whole message; EOFError if the stream ends first
+
+Every call runs with a deadline, so an answer that loops forever fails one
+check instead of hanging the cell. :func:`fed` makes the sockets the checks
+use, and hidden tests use it too::
+
+    nc.checks.expect_returns(recv_exactly, (nc.checks.framing.fed(b"ab", b"c"), 3), b"abc", "...")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .capture import Background
+from .core import CheckFailure, Report, describe_call, not_attempted, run_checks
+
+SOCKET_TIMEOUT = 2.0  # a blocked recv() in student code gives up after this
+CALL_DEADLINE = 3.0  # a call that has not returned by then has failed
+FEED_WAIT = 0.2  # how long a chunk may lie unread before the next one is sent anyway
+IDLE = 0.2  # a peer that has sent nothing for this long has sent all it will
+SMALL_BUFFER = (
+    64 * 2**10
+)  # a student socket's send buffer: one send() of a large message is partial
+LARGE = 2**20 + 7
+PREFIX = struct.Struct("!I")
+
+RECV_LOOP = (
+    "one recv() returns what has arrived so far, up to its bufsize: call recv() again, "
+    "for the bytes still missing, until you have all n"
+)
+READ_LESS = (
+    "ask recv() for at most the bytes still missing (recv(n - len(data))), so that bytes "
+    "meant for the next call stay in the socket"
+)
+EOF_ADVICE = (
+    "recv() returns b'' when the other side has closed and will keep doing so: raise EOFError then"
+)
+
+
+def frame(payload: bytes) -> bytes:
+    """A length-prefixed message: the 4-byte big-endian length, then the payload."""
+    return PREFIX.pack(len(payload)) + payload
+
+
+class _StudentSocket(socket.socket):
+    """A plain TCP socket that shows as ``sock`` in messages, as the exercises call it."""
+
+    def __repr__(self) -> str:
+        return "sock"
+
+
+def connected_pair() -> tuple[socket.socket, socket.socket]:
+    """Two ends of a real TCP connection on loopback: the student's end, and ours.
+
+    Both have a timeout, so no recv() waits forever; the student's has a small
+    send buffer, so that one send() of a large message takes only part of it.
+    """
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        with socket.create_connection(listener.getsockname()) as plain:
+            theirs = _StudentSocket(fileno=plain.detach())
+        accepted, _ = listener.accept()
+        ours = _StudentSocket(fileno=accepted.detach())
+    theirs.settimeout(SOCKET_TIMEOUT)
+    theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER)
+    ours.settimeout(SOCKET_TIMEOUT)
+    return theirs, ours
+
+
+def fed(*chunks: bytes) -> socket.socket:
+    """A connected socket whose peer sends ``chunks`` one by one, then closes.
+
+    Each chunk is sent only once the one before has been read (or, where that
+    cannot be seen, a moment later), so a single recv() sees a single chunk.
+    """
+    theirs, ours = connected_pair()
+    threading.Thread(target=_feed, args=(ours, theirs, chunks), daemon=True).start()
+    return theirs
+
+
+def _feed(ours: socket.socket, theirs: socket.socket, chunks: tuple[bytes, ...]) -> None:
+    with ours, contextlib.suppress(OSError):
+        for i, chunk in enumerate(chunks):
+            if i:
+                _wait_until_read(theirs)
+            ours.sendall(chunk)
+
+
+def _wait_until_read(sock: socket.socket) -> None:
+    deadline = time.monotonic() + FEED_WAIT
+    while time.monotonic() < deadline and _unread(sock) != 0:
+        time.sleep(0.002)
+
+
+def _unread(sock: socket.socket) -> int | None:
+    """Bytes waiting in the socket's receive queue, or None where that cannot be asked."""
+    if sys.platform == "win32":
+        return None
+    import fcntl
+    import termios
+
+    try:
+        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+    except (OSError, ValueError):
+        return 0
+
+
+def wire(send_message: Callable[[socket.socket, bytes], None], payload: bytes) -> bytes:
+    """The bytes ``send_message(sock, payload)`` puts on the wire (for hidden tests)."""
+    theirs, ours = connected_pair()
+    with theirs, ours:
+        sending = Background(send_message, theirs, payload, name="send_message")
+        data = _read_all_until(ours, len(payload) + PREFIX.size, sending)
+    if sending.error is not None:
+        raise CheckFailure(f"send_message(sock, payload) raised {sending.describe_error()}")
+    return data
+
+
+def _read_all(sock: socket.socket, limit: int) -> bytes:
+    """What the peer sends until it pauses for IDLE seconds (or ``limit`` bytes)."""
+    data = bytearray()
+    sock.settimeout(IDLE)
+    with contextlib.suppress(OSError):
+        while len(data) < limit and (chunk := sock.recv(65536)):
+            data += chunk
+    return bytes(data)
+
+
+def call(function: Callable[..., Any], *args: Any, name: str, sockets=()) -> Background:
+    """Run student code with a deadline; a stub is not attempted, a hang a failure."""
+    label = describe_call(name, args)
+    run = Background(function, *args, name=name)
+    if not run.join(CALL_DEADLINE):
+        for sock in sockets:
+            sock.close()  # makes a loop of recv() calls fail, so that the thread ends
+        raise CheckFailure(f"{label} did not return within {CALL_DEADLINE:g} s")
+    if isinstance(run.error, NotImplementedError):
+        raise not_attempted(label)
+    return run
+
+
+def _returned(
+    function: Callable[..., Any], args: tuple, name: str, expected: bytes, about: str
+) -> None:
+    """Fail unless the call returns ``expected``; ``about`` says what the data was."""
+    label = describe_call(name, args)
+    run = call(
+        function, *args, name=name, sockets=[a for a in args if isinstance(a, socket.socket)]
+    )
+    if run.error is not None:
+        hint = (
+            f"; it waited for bytes that were never sent: {READ_LESS}"
+            if isinstance(run.error, TimeoutError)
+            else ""
+        )
+        raise CheckFailure(f"{label} raised {run.describe_error()}{hint}")
+    result = run.result
+    if isinstance(result, str):
+        raise CheckFailure(f"{label} returned a str; sockets carry bytes: return bytes")
+    if isinstance(result, bytearray | memoryview):
+        raise CheckFailure(
+            f"{label} returned a {type(result).__name__}: return bytes (bytes(buffer))"
+        )
+    if not isinstance(result, bytes):
+        raise CheckFailure(f"{label} returned {type(result).__name__}, not bytes")
+    if result != expected:
+        raise CheckFailure(
+            f"{label} returned {_short(result)} ({len(result)} bytes) when {about} "
+            f"({len(expected)} bytes)"
+        )
+
+
+def _short(data: bytes) -> str:
+    return repr(data) if len(data) <= 24 else repr(data[:24]) + "..."
+
+
+def _raises_eof(function: Callable[..., Any], args: tuple, name: str, what: str) -> None:
+    label = describe_call(name, args)
+    sockets = [a for a in args if isinstance(a, socket.socket)]
+    try:
+        run = call(function, *args, name=name, sockets=sockets)
+    except CheckFailure as exc:
+        if "did not return" in str(exc):
+            raise CheckFailure(f"{exc} after {what}: {EOF_ADVICE}") from None
+        raise
+    if isinstance(run.error, EOFError):
+        return
+    if run.error is not None:
+        raise CheckFailure(f"{label} raised {run.describe_error()} after {what}: {EOF_ADVICE}")
+    raise CheckFailure(f"{label} returned {_short(run.result)} after {what}: {EOF_ADVICE}")
+
+
+# --- recv_exactly -------------------------------------------------------------
+
+
+def check_recv_exactly(recv_exactly: Callable[[socket.socket, int], bytes]) -> Report:
+    """Run the visible checks of ``recv_exactly(sock, n)``."""
+    name = "recv_exactly"
+    pieces = (b"he", b"llo", b", wo", b"rld")
+    big = random.Random("recv_exactly").randbytes(LARGE)
+
+    def whole() -> None:
+        _returned(recv_exactly, (fed(b"hello"), 5), name, b"hello", "b'hello' had arrived")
+
+    def in_pieces() -> None:
+        try:
+            _returned(recv_exactly, (fed(*pieces), 12), name, b"hello, world", "asked for 12")
+        except CheckFailure as exc:
+            raise CheckFailure(
+                f"{exc}; the bytes arrived in pieces {pieces!r}: {RECV_LOOP}"
+            ) from None
+
+    def leaves_the_rest() -> None:
+        sock = fed(b"hello world, and more")
+        _returned(recv_exactly, (sock, 5), name, b"hello", "asked for 5")
+        try:
+            _returned(recv_exactly, (sock, 6), name, b" world", "asked for the next 6")
+        except CheckFailure as exc:
+            raise CheckFailure(
+                f"b'hello world, and more' arrived at once; recv_exactly(sock, 5) returned "
+                f"b'hello', but then {exc}: {READ_LESS}"
+            ) from None
+
+    def large() -> None:
+        _returned(recv_exactly, (fed(big), LARGE), name, big, f"asked for {LARGE}")
+
+    def end_of_stream() -> None:
+        _raises_eof(recv_exactly, (fed(b"abc"), 10), name, "the peer sent b'abc' and closed")
+
+    return run_checks(
+        "recv_exactly",
+        [
+            ("whole", whole),
+            ("in-pieces", in_pieces),
+            ("leaves-the-rest", leaves_the_rest),
+            ("large", large),
+            ("end-of-stream", end_of_stream),
+        ],
+    )
+
+
+# --- length-prefixed messages -------------------------------------------------
+
+
+def check_length_prefixed(
+    send_message: Callable[[socket.socket, bytes], None],
+    recv_message: Callable[[socket.socket], bytes],
+) -> Report:
+    """Run the visible checks of ``send_message(sock, payload)`` and ``recv_message(sock)``."""
+    payloads = [b"one", b"", bytes(range(256)), b"x" * 1000]
+    big = random.Random("length-prefixed").randbytes(LARGE)
+
+    def wire_format() -> None:
+        theirs, ours = connected_pair()
+        with theirs, ours:
+            run = call(send_message, theirs, b"hi", name="send_message", sockets=[theirs])
+            if run.error is not None:
+                raise CheckFailure(f"send_message(sock, b'hi') raised {run.describe_error()}")
+            wire = _read_all(ours, 64)
+        expected = frame(b"hi")
+        if wire == expected:
+            return
+        if wire == struct.pack("<I", 2) + b"hi":
+            advice = "the length must be big-endian (network byte order): struct.pack('!I', n)"
+        elif wire.endswith(b"hi") and len(wire) != 6:
+            advice = f"the length takes exactly 4 bytes, here {len(wire) - 2}: struct.pack('!I', n)"
+        else:
+            advice = "send the 4-byte length, struct.pack('!I', len(payload)), then the payload"
+        raise CheckFailure(
+            f"send_message(sock, b'hi') put {wire!r} on the wire, not {expected!r}: {advice}"
+        )
+
+    def round_trip() -> None:
+        theirs, ours = connected_pair()
+        with theirs, ours:
+            ours.settimeout(SOCKET_TIMEOUT)
+            for payload in payloads:
+                run = call(send_message, theirs, payload, name="send_message", sockets=[theirs])
+                if run.error is not None:
+                    raise CheckFailure(
+                        f"{describe_call('send_message', (theirs, payload))} raised "
+                        f"{run.describe_error()}"
+                    )
+            for payload in payloads:
+                _returned(
+                    recv_message,
+                    (ours,),
+                    "recv_message",
+                    payload,
+                    f"send_message had sent {_short(payload)}, after "
+                    f"{payloads.index(payload)} other message(s)",
+                )
+
+    def in_pieces() -> None:
+        chunks = (b"\x00\x00", b"\x00\x05he", b"llo")
+        try:
+            _returned(recv_message, (fed(*chunks),), "recv_message", b"hello", "b'hello' was sent")
+        except CheckFailure as exc:
+            raise CheckFailure(
+                f"{exc}; the message arrived in pieces {chunks!r}, the length itself split: read "
+                "the 4 bytes of the length, then exactly that many bytes (with recv_exactly)"
+            ) from None
+
+    def back_to_back() -> None:
+        sock = fed(frame(b"one") + frame(b"two"))
+        _returned(recv_message, (sock,), "recv_message", b"one", "b'one' came first")
+        try:
+            _returned(recv_message, (sock,), "recv_message", b"two", "b'two' came next")
+        except CheckFailure as exc:
+            raise CheckFailure(
+                f"two messages arrived together; the first came back right, but then {exc}: "
+                "read exactly the length, then exactly the payload, and nothing more"
+            ) from None
+
+    def large() -> None:
+        _returned(recv_message, (fed(frame(big)),), "recv_message", big, f"{LARGE} bytes were sent")
+        theirs, ours = connected_pair()
+        with theirs, ours:
+            sending = Background(send_message, theirs, big, name="send_message")
+            ours.settimeout(SOCKET_TIMEOUT)
+            wire = _read_all_until(ours, len(big) + 4, sending)
+        if wire != frame(big):
+            raise CheckFailure(
+                f"send_message(sock, <{LARGE} bytes>) put {len(wire)} bytes on the wire, not "
+                f"{LARGE + 4}: send() may take only part of the data (it returns how many bytes "
+                "it took); use sendall()"
+            )
+
+    def end_of_stream() -> None:
+        _raises_eof(recv_message, (fed(),), "recv_message", "the peer closed without sending")
+        _raises_eof(
+            recv_message,
+            (fed(b"\x00\x00\x00\x0aabc"),),
+            "recv_message",
+            "the peer sent a length of 10 and 3 bytes, then closed",
+        )
+
+    return run_checks(
+        "length-prefixed messages",
+        [
+            ("wire-format", wire_format),
+            ("round-trip", round_trip),
+            ("in-pieces", in_pieces),
+            ("back-to-back", back_to_back),
+            ("large", large),
+            ("end-of-stream", end_of_stream),
+        ],
+    )
+
+
+def _read_all_until(sock: socket.socket, limit: int, sender: Background) -> bytes:
+    """Read while ``sender`` sends, until ``limit`` bytes, or it is done and the line is quiet."""
+    data = bytearray()
+    sock.settimeout(IDLE)
+    deadline = time.monotonic() + CALL_DEADLINE
+    while len(data) < limit and time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            if sender.finished:
+                break
+            continue
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    if isinstance(sender.error, NotImplementedError):
+        raise not_attempted("send_message(sock, payload)")
+    return bytes(data)

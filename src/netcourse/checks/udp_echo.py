@@ -1,0 +1,227 @@
+"""The UDP echo-server checker: the TCP contract, for datagrams.
+
+The checker binds a UDP socket to 127.0.0.1 with an ephemeral port and calls
+``serve(sock, stop)`` in a thread of its own; ``stop`` is a
+``threading.Event``. The server answers every datagram with a datagram of
+the very same bytes, sent to the address ``recvfrom()`` returned with it,
+until it is told to stop; then it returns. Right after setting ``stop`` the
+checker sends one empty datagram, so that a server waiting in
+``recvfrom()`` wakes up to see it (an empty datagram is still a datagram:
+UDP has no end of stream).
+
+    report = nc.checks.udp_echo.check_udp_server(serve_udp)
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..serving import UDP, Server
+from .core import CheckFailure, Report
+from .echo_client import PATIENCE, TICK, preview
+from .echo_probes import left_behind
+from .sessions import run_server_checks
+
+CHECK_IDS = ("short", "binary", "empty", "boundaries", "large", "two-clients", "stop")
+# macOS refuses to send datagrams over 9216 bytes unless told otherwise; this is well above
+# the 1024 or 4096 bytes a server's recvfrom() buffer is often given.
+LARGE = 8000
+MAX_PORTABLE_DATAGRAM = 9000
+MAX_DATAGRAM = 65535
+STOP_PATIENCE = 3.0
+STRAY_PATIENCE = 0.1  # how long to wait for a reply that should not come
+
+TRUNCATED = (
+    "recvfrom(bufsize) returns at most bufsize bytes of a datagram and the rest is lost: "
+    f"give it {MAX_DATAGRAM}, the most a UDP datagram can carry"
+)
+SEND_BACK = "send each reply with sock.sendto(data, address), to the address recvfrom() returned"
+
+
+class _Client:
+    """A UDP client socket: it sends datagrams to a server and collects the replies."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.settimeout(TICK)
+
+    def send(self, server: Server, *datagrams: bytes) -> None:
+        for datagram in datagrams:
+            self.sock.sendto(datagram, server.address)
+
+    def replies(self, server: Server, expected: int, patience: float = PATIENCE) -> list[bytes]:
+        """Up to ``expected`` replies, waiting at most ``patience`` seconds for each."""
+        found: list[bytes] = []
+        deadline = time.monotonic() + patience
+        while len(found) < expected and time.monotonic() < deadline:
+            server.check_running()
+            try:
+                data, _ = self.sock.recvfrom(MAX_DATAGRAM)
+            except OSError:  # a timeout, or (Windows) an unreachable port reported late
+                continue
+            found.append(data)
+            deadline = time.monotonic() + patience
+        return found
+
+    def drain(self) -> None:
+        """Drop replies that arrived late for an earlier check."""
+        self.sock.setblocking(False)
+        try:
+            while True:
+                self.sock.recvfrom(MAX_DATAGRAM)
+        except OSError:
+            pass
+        finally:
+            self.sock.settimeout(TICK)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _Probes:
+    """The UDP probes. One client talks to the server in every check but ``two-clients``,
+    which adds a second, as a conversation with one client would go."""
+
+    def __init__(self, large: int, seed: int) -> None:
+        self.client = _Client()
+        self.large_size, self.seed = large, seed
+
+    def one_reply(self, server: Server, message: bytes, what: str, why: str = "") -> bytes:
+        """The one reply to ``message`` (more is a failure too); ``why`` explains none."""
+        self.client.drain()
+        self.client.send(server, message)
+        try:
+            replies = self.client.replies(server, 1)
+        except CheckFailure as exc:
+            raise CheckFailure(f"{exc}{why}") from None
+        if not replies:
+            raise CheckFailure(
+                f"sent {what} and no reply came within {PATIENCE:g} s: answer each datagram "
+                f"from recvfrom() at once; {SEND_BACK}{why}"
+            )
+        more = self.client.replies(server, 1, STRAY_PATIENCE)
+        if more:
+            raise CheckFailure(
+                f"sent {what} and got back {preview(replies[0])} and then {preview(more[0])}: "
+                "answer each datagram with exactly one datagram"
+            )
+        return replies[0]
+
+    def short(self, server: Server) -> None:
+        message = b"hello, udp"
+        reply = self.one_reply(server, message, f"the datagram {message!r}")
+        if reply != message:
+            raise CheckFailure(
+                f"sent {message!r} and got back {reply!r}: an echo is the same bytes"
+            )
+
+    def binary(self, server: Server) -> None:
+        message = bytes(range(256))
+        reply = self.one_reply(server, message, "a datagram of all 256 byte values")
+        if reply != message:
+            raise CheckFailure(
+                f"a datagram of all 256 byte values came back as {preview(reply)} ({len(reply)} "
+                "bytes): echo the bytes as received, without decoding them to text"
+            )
+
+    def empty(self, server: Server) -> None:
+        why = (
+            ". An empty datagram is a datagram like any other: with UDP, recvfrom() returning "
+            "b'' does not mean that the client has finished"
+        )
+        reply = self.one_reply(server, b"", "an empty datagram", why)
+        if reply:
+            raise CheckFailure(f"sent an empty datagram and got back {preview(reply)}")
+
+    def boundaries(self, server: Server) -> None:
+        sent = [b"one", b"two two", b"three three three"]
+        self.client.drain()
+        self.client.send(server, *sent)
+        replies = self.client.replies(server, len(sent))
+        replies += self.client.replies(server, 1, STRAY_PATIENCE)
+        if sorted(replies) != sorted(sent):
+            raise CheckFailure(
+                f"sent the datagrams {sent!r} one right after the other and got back "
+                f"{replies!r}: each datagram is a message of its own, so answer each one with "
+                "exactly its bytes"
+            )
+
+    def large(self, server: Server) -> None:
+        size = self.large_size
+        message = random.Random(f"udp-large/{self.seed}").randbytes(size)
+        reply = self.one_reply(server, message, f"a datagram of {size} bytes")
+        if len(reply) < size and message.startswith(reply):
+            raise CheckFailure(f"a datagram of {size} bytes came back as {len(reply)}: {TRUNCATED}")
+        if reply != message:
+            raise CheckFailure(f"a datagram of {size} bytes came back changed ({len(reply)} bytes)")
+
+    def two_clients(self, server: Server) -> None:
+        first, second = self.client, _Client()
+        first.drain()
+        try:
+            first.send(server, b"from the first")
+            got_first = first.replies(server, 1)
+            second.send(server, b"from the second")
+            got_second = second.replies(server, 1)
+            first.send(server, b"the first again")
+            got_first += first.replies(server, 1)
+            got_first += first.replies(server, 1, STRAY_PATIENCE)
+            got_second += second.replies(server, 1, STRAY_PATIENCE)
+        finally:
+            second.close()
+        if got_first != [b"from the first", b"the first again"] or got_second != [
+            b"from the second"
+        ]:
+            raise CheckFailure(
+                f"two clients took turns: the first got back {got_first!r} and the second "
+                f"{got_second!r}, and each should get exactly its own datagrams back: "
+                f"{SEND_BACK}, never to an address kept from an earlier datagram"
+            )
+
+    def stop(self, server: Server) -> None:
+        self.client.send(server, b"before stop")  # something to have served; any reply will do
+        self.client.replies(server, 1)
+        if not server.stop(STOP_PATIENCE):
+            raise CheckFailure(
+                f"serve() did not return within {STOP_PATIENCE:g} s of being told to stop: "
+                "check stop.is_set() after each datagram; right after setting stop the checker "
+                "sends an empty datagram, so a server waiting in recvfrom() wakes up to see it"
+            )
+        if server.run.error is not None:
+            server.check_running()
+            raise CheckFailure(f"told to stop, serve() raised {server.run.describe_error()}")
+        left = left_behind(server)
+        if left:
+            raise CheckFailure(
+                f"serve() returned when told to stop, but left behind {', '.join(left)}: "
+                "join the threads you start"
+            )
+
+
+def check_udp_server(serve: Callable[..., Any], *, large: int = LARGE, seed: int = 0) -> Report:
+    """Run every UDP echo check on a student's ``serve(sock, stop)``.
+
+    ``large`` is the size of the large datagram (at most 9000, which every
+    platform sends by default); ``seed`` varies its bytes.
+    """
+    if not 0 < large <= MAX_PORTABLE_DATAGRAM:
+        raise ValueError(f"large must be between 1 and {MAX_PORTABLE_DATAGRAM}")
+
+    def start(on_error: Callable[[str], None]) -> Server:
+        return Server(serve, UDP, on_error=on_error)
+
+    name = getattr(serve, "__name__", "serve")
+    probes = _Probes(large, seed)
+    try:
+        return run_server_checks(
+            f"UDP echo server {name}",
+            start,
+            [(c, getattr(probes, c.replace("-", "_"))) for c in CHECK_IDS],
+        )
+    finally:
+        probes.client.close()
