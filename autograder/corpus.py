@@ -71,6 +71,18 @@ def answer(grade_id: str, source: str) -> Edit:
     return edit
 
 
+def replace_in(grade_id: str, old: str, new: str) -> Edit:
+    """Change one passage of a cell, as a student's slip would."""
+
+    def edit(nb) -> None:
+        cell = nb.cells[_index(nb, grade_id)]
+        if old not in cell.source:
+            raise ValueError(f"{grade_id} no longer contains {old!r}: update the corpus")
+        cell.source = cell.source.replace(old, new)
+
+    return edit
+
+
 def delete(grade_id: str) -> Edit:
     return lambda nb: nb.cells.pop(_index(nb, grade_id))
 
@@ -368,7 +380,145 @@ WELCOME = [
     ),
 ]
 
-CASES = WELCOME
+# 02-tcp-sockets -----------------------------------------------------------------
+
+T = "02-tcp-sockets"
+# 9 points: recv_exactly 2, length-prefixed messages 2, echo server 3, UDP echo 2
+IGNORES_STOP = (
+    "def serve(listener, stop):\n"
+    "    while True:  # never looks at stop\n"
+    "        conn, _ = listener.accept()\n"
+    "        with conn:\n"
+    "            try:\n"
+    "                while data := conn.recv(65536):\n"
+    "                    conn.sendall(data)\n"
+    "            except ConnectionError:\n"
+    "                pass\n"
+)
+ONE_RECV = (
+    "def serve(listener, stop):\n"
+    "    while not stop.is_set():\n"
+    "        conn, _ = listener.accept()\n"
+    "        with conn:\n"
+    "            conn.sendall(conn.recv(1024))\n"
+)
+
+TCP_SOCKETS = [
+    Case("tcp-correct", T, "the reference solution", FULL),
+    Case("tcp-blank", T, "the release, untouched: nothing attempted", 0, base="notebooks"),
+    Case(
+        "tcp-server-never-returns",
+        T,
+        "an echo server that never looks at stop: the checker gives up on it within its "
+        "deadline, the two echo-server cells score 0, the rest runs",
+        6,
+        edits=(answer("blocking-echo-server", IGNORES_STOP),),
+    ),
+    Case(
+        "tcp-server-run-in-a-cell",
+        T,
+        "the student runs the server in a cell of their own, which blocks in accept(): the "
+        "cell is interrupted at the cell timeout and the checks still run",
+        FULL,
+        edits=(
+            after(
+                "blocking-echo-server",
+                "listener = socket.create_server(('127.0.0.1', 0))\n"
+                "serve(listener, threading.Event())",
+            ),
+        ),
+    ),
+    Case(
+        "tcp-patches-socket",
+        T,
+        "a correct server, and socket patched so that no timeout can be set (the checker's "
+        "deadlines): socket is restored before each check",
+        FULL,
+        edits=(
+            after(
+                "blocking-echo-server",
+                "socket.socket.settimeout = lambda self, value: None\n"
+                "socket.setdefaulttimeout = lambda value: None",
+            ),
+        ),
+    ),
+    Case(
+        "tcp-replaces-checker",
+        T,
+        "a server that echoes one recv(1024) and a fake echo checker: the checker is restored "
+        "before the check, which catches the short read",
+        6,
+        edits=(
+            answer(
+                "blocking-echo-server",
+                ONE_RECV + FAKE_REPORT + "nc.checks.echo.check_server = lambda *a, **k: _Passing()",
+            ),
+        ),
+    ),
+]
+
+# 05-queues-and-pools ------------------------------------------------------------
+
+Q = "05-queues-and-pools"
+# 19 points: queue 7, pool 5, pipeline 4, echo server on a pool 3
+
+QUEUES_AND_POOLS = [
+    Case("queues-correct", Q, "the reference solution", FULL),
+    Case("queues-blank", Q, "the release, untouched: nothing attempted", 0, base="notebooks"),
+    Case(
+        "queues-get-never-woken",
+        Q,
+        "put() forgets to notify a waiting get(): the three queue cells whose checks wait on "
+        "get() (5 points) fail within their deadlines; task_done and shutdown, which notify "
+        "on their own, and the pool, pipeline and echo server keep their points",
+        14,
+        edits=(
+            replace_in(
+                "queue",
+                "            self._not_empty.notify()\n",
+                "            pass  # forgot to wake a waiting get()\n",
+            ),
+        ),
+    ),
+    Case(
+        "queues-pool-never-stops",
+        Q,
+        "shutdown() that never tells the workers to stop (no sentinels), so joining them never "
+        "ends, and they are not daemons: the two "
+        "cells whose checks shut a pool down (3 points) fail within their deadlines, and the "
+        "kernel, kept alive by those threads, is stopped after a bounded wait",
+        16,
+        edits=(
+            replace_in("pool", "daemon=True", "daemon=False"),
+            replace_in(
+                "pool",
+                "self._tasks.put(None)  # one sentinel per worker, after every task\n",
+                "pass  # the workers will notice... never\n",
+            ),
+        ),
+    ),
+    Case(
+        "queues-replaces-checker",
+        Q,
+        "a pool that runs each task inline, and a fake pool checker: the checker is restored "
+        "before the checks, which catch it",
+        14,
+        edits=(
+            after(
+                "pool",
+                FAKE_REPORT + "class Pool(Executor):\n"
+                "    def __init__(self, max_workers):\n        pass\n"
+                "    def submit(self, fn, /, *args, **kwargs):\n"
+                "        future = Future()\n"
+                "        future.set_result(fn(*args, **kwargs))\n"
+                "        return future\n"
+                "nc.checks.pools.check_pool = lambda *a, **k: _Passing()",
+            ),
+        ),
+    ),
+]
+
+CASES = WELCOME + TCP_SOCKETS + QUEUES_AND_POOLS
 
 
 def build(cases: list[Case], submissions: Path, root: Path = ROOT) -> None:

@@ -1,13 +1,14 @@
 """Flake soak: the check suites run again and again on references and wrong answers, under load.
 
-    python autograder/soak.py [--runs 30] [--suites queue pool pipeline ...] [--no-load]
+    python autograder/soak.py [--runs 30] [--suites echo queue ...] [--sample N] [--no-load]
 
 While one busy process per core keeps the machine loaded, every run checks
 each suite's references (any failed check is a *false failure*) and its
 corpus of wrong answers (a check that should fail and passes is a *false
 pass*; one that should pass and fails, a false failure). The corpora are the
-ones the tests use (tests/wrong_*.py). The target is zero of each; the script
-exits 1 otherwise. tests/test_soak.py runs a short version.
+ones the tests use (tests/echo_wrong.py, tests/wrong_*.py). The target is
+zero of each; the script exits 1 otherwise. tests/test_soak.py runs a short
+version.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ class Suite:
     check: Callable  # subject -> Report
     references: tuple
     wrong: tuple  # (subject, ids that must fail, phrase)
+    after_wrong: Callable[[], None] = lambda: None  # tidy up after a wrong subject
 
 
 def _queue_suites() -> list[Suite]:
@@ -67,14 +69,44 @@ def _queue_suites() -> list[Suite]:
     ]
 
 
-SUITE_MAKERS: dict[str, Callable[[], list[Suite]]] = {"queue": _queue_suites}
+def _echo_suites() -> list[Suite]:
+    from netcourse.checks.echo import check_server
+    from netcourse.serving import POOL_KINDS
+    from tests import echo_servers, echo_wrong
+
+    def check_echo(subject):  # subject: (serve, kind, workers)
+        return check_server(subject[0], subject[1], workers=subject[2])
+
+    def release_spinners() -> None:  # threads a wrong server left spinning end on ABANDON
+        echo_wrong.ABANDON.set()
+        time.sleep(0.05)
+        echo_wrong.ABANDON.clear()
+
+    references = tuple(
+        (serve, kind, echo_servers.WORKERS if kind in POOL_KINDS else None)
+        for serve, kind in echo_servers.REFERENCES.values()
+    )
+    wrong = tuple(((w.serve, w.kind, w.workers), w.fails, w.phrase) for w in echo_wrong.CORPUS)
+    return [Suite("echo", check_echo, references, wrong, release_spinners)]
 
 
-def all_suites() -> dict[str, Suite]:
+SUITE_MAKERS: dict[str, Callable[[], list[Suite]]] = {
+    "echo": _echo_suites,
+    "queue": _queue_suites,
+    "pool": _queue_suites,
+    "pipeline": _queue_suites,
+}
+
+
+def make_suites(names: list[str]) -> dict[str, Suite]:
+    """The named suites, importing only the corpora they need."""
+    unknown = set(names) - set(SUITE_MAKERS)
+    if unknown:
+        raise SystemExit(f"soak: no such suite: {', '.join(sorted(unknown))}")
     suites: dict[str, Suite] = {}
-    for make in {id(m): m for m in SUITE_MAKERS.values()}.values():
+    for make in {id(SUITE_MAKERS[n]): SUITE_MAKERS[n] for n in names}.values():
         suites.update({suite.name: suite for suite in make()})
-    return suites
+    return {name: suites[name] for name in names}
 
 
 @dataclass
@@ -87,6 +119,8 @@ class Tally:
 
 
 def _name(subject) -> str:
+    if isinstance(subject, tuple):  # an echo server: (serve, kind, workers)
+        return f"{_name(subject[0])} as {subject[1]}"
     return getattr(subject, "__qualname__", None) or getattr(subject, "__name__", repr(subject))
 
 
@@ -105,6 +139,7 @@ def soak_once(suite: Suite, tally: Tally) -> None:
             tally.false_passes[f"{suite.name}: {_name(subject)} [{check_id}]"] += 1
         for check_id in failed - failing:
             tally.false_failures[f"{suite.name}: {_name(subject)} [{check_id}]"] += 1
+        suite.after_wrong()
 
 
 def busy_loops(count: int) -> list[subprocess.Popen]:
@@ -112,9 +147,24 @@ def busy_loops(count: int) -> list[subprocess.Popen]:
     return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
 
 
-def soak(names: list[str], runs: int, load: bool, log: Callable[[str], None] = print) -> Tally:
-    suites = all_suites()
-    chosen = [suites[name] for name in names]
+def sampled(suite: Suite, sample: int | None) -> Suite:
+    """The suite with ``sample`` of its wrong answers, spread evenly over the corpus."""
+    if sample is None or sample >= len(suite.wrong):
+        return suite
+    step = len(suite.wrong) / sample
+    wrong = tuple(suite.wrong[int(i * step)] for i in range(sample))
+    return replace(suite, wrong=wrong)
+
+
+def soak(
+    names: list[str],
+    runs: int,
+    load: bool,
+    sample: int | None = None,
+    log: Callable[[str], None] = print,
+) -> Tally:
+    """Run the named suites ``runs`` times, under load if asked, counting false results."""
+    chosen = [sampled(suite, sample) for suite in make_suites(names).values()]
     tally = Tally()
     spinners = busy_loops(os.cpu_count() or 1) if load else []
     try:
@@ -137,10 +187,13 @@ def soak(names: list[str], runs: int, load: bool, log: Callable[[str], None] = p
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=30)
-    parser.add_argument("--suites", nargs="+", default=sorted(all_suites()))
+    parser.add_argument("--suites", nargs="+", default=list(SUITE_MAKERS))
+    parser.add_argument(
+        "--sample", type=int, metavar="N", help="only N wrong answers per suite (all references)"
+    )
     parser.add_argument("--no-load", action="store_true", help="do not start the busy loops")
     args = parser.parse_args()
-    tally = soak(args.suites, args.runs, load=not args.no_load)
+    tally = soak(args.suites, args.runs, load=not args.no_load, sample=args.sample)
     print(f"\n{args.runs} runs of {', '.join(args.suites)}: {tally.checks} checks")
     for title, counter in (
         ("false failures", tally.false_failures),

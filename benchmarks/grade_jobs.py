@@ -2,8 +2,8 @@
 
     python benchmarks/grade_jobs.py [--submissions 40] [--jobs 2]
 
-The class mixes correct, blank and hostile submissions built from
-autograder/corpus.py (hostile cases that spend a whole time budget are left
+The class mixes correct, blank, buggy and hostile submissions to 00, 02 and
+05, built from autograder/corpus.py (hostile cases that spend a whole time budget are left
 out: they measure the budget, not the grader). Prints the wall time of each
 run, the time per submission, and the ratio of the two runs.
 """
@@ -20,8 +20,12 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# 20 cases over 00, 02 and 05: correct, buggy and hostile, each class cycles through them.
 MIX = ["correct", "blank", "sys-exit", "fork-loop", "replaces-checker", "corrupt-json",
-       "duplicated-cells", "kernel-killed-late", "memory-hog", "tampers-during-check"]  # fmt: skip
+       "duplicated-cells", "kernel-killed-late", "memory-hog", "tampers-during-check",
+       "tcp-correct", "tcp-blank", "tcp-replaces-checker", "tcp-patches-socket",
+       "tcp-server-never-returns", "queues-correct", "queues-blank", "queues-get-never-woken",
+       "queues-replaces-checker", "queues-pool-never-stops"]  # fmt: skip
 
 
 def load_corpus():
