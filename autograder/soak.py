@@ -47,13 +47,10 @@ def _queue_suites() -> list[Suite]:
     from netcourse.checks.queues import check_queue
     from tests import wrong_pipelines, wrong_pools, wrong_queues
 
-    def check_standard_queue(subject):  # shutdown is skipped before 3.13, never failed
-        return check_queue(subject)
-
     return [
         Suite(
             "queue",
-            check_standard_queue,
+            check_queue,  # queue.Queue's shutdown check is skipped before 3.13, not failed
             (wrong_queues.Reference, queue.Queue),
             tuple(wrong_queues.WRONG),
         ),
@@ -170,6 +167,7 @@ def soak(
     try:
         for run in range(1, runs + 1):
             start = time.monotonic()
+            before = tally.false_failures + tally.false_passes
             for suite in chosen:
                 soak_once(suite, tally)
             log(
@@ -177,6 +175,8 @@ def soak(
                 f"{sum(tally.false_failures.values())} false failures, "
                 f"{sum(tally.false_passes.values())} false passes so far"
             )
+            for what in (tally.false_failures + tally.false_passes) - before:
+                log(f"  new in run {run}: {what}")  # so a run cut short still says what
     finally:
         for spinner in spinners:
             spinner.kill()
