@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netcourse.checks import PASSED
-from netcourse.checks.echo import EXERCISE_CHECKS, check_server
+from netcourse.checks.echo import check_server
 from netcourse.checks.udp_echo import check_udp_server
 
 from .conftest import QUEUES_AND_POOLS, ROOT
@@ -38,7 +38,3 @@ def test_the_reference_passes_every_check(notebook, grade_id, name, check):
     reference = load_answers(ROOT / "solutions" / notebook, "setup", grade_id)[name]
     report = check(reference)
     assert report.results and all(r.status == PASSED for r in report.results), str(report)
-
-
-def test_the_pool_exercise_is_checked_for_its_bound():
-    assert "bounded-workers" in EXERCISE_CHECKS["thread-pool"]
