@@ -53,9 +53,9 @@ def serve_processes(
 ) -> None:
     """Serve on ``workers`` processes of ``threads`` threads each until ``stop`` is set.
 
-    At most ``workers * threads`` clients are served at once; the others wait
-    in the listen backlog. Leaving the pool's ``with`` block terminates the
-    processes, which is how their endless accept loops end.
+    At most ``workers * threads`` clients are served at once; the others are
+    accepted and wait in a process's task queue. Leaving the pool's ``with``
+    block terminates the processes, which is how their endless accept loops end.
     """
     pool = start_context().Pool(workers, initializer=_adopt, initargs=(listener,))
     with pool:
