@@ -139,9 +139,13 @@ def soak_once(suite: Suite, tally: Tally) -> None:
         suite.after_wrong()
 
 
+# Spins until its parent is gone, so that a soak killed outright leaves no spinner behind.
+SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    pass"
+
+
 def busy_loops(count: int) -> list[subprocess.Popen]:
     """One process per core spinning, so the checks run on a loaded machine."""
-    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    return [subprocess.Popen([sys.executable, "-c", SPIN]) for _ in range(count)]
 
 
 def sampled(suite: Suite, sample: int | None) -> Suite:
