@@ -68,7 +68,7 @@ def _queue_suites() -> list[Suite]:
 
 def _echo_suites() -> list[Suite]:
     from netcourse.checks.echo import check_server
-    from netcourse.serving import POOL_KINDS
+    from netcourse.checks.harness.server import POOL_KINDS
     from tests import echo_servers, echo_wrong
 
     def check_echo(subject):  # subject: (serve, kind, workers)

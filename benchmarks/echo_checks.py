@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netcourse.checks.echo import check_server  # noqa: E402
-from netcourse.serving import POOL_KINDS  # noqa: E402
+from netcourse.checks.harness.server import POOL_KINDS  # noqa: E402
 from tests.echo_servers import REFERENCES, WORKERS  # noqa: E402
 from tests.echo_wrong import ABANDON, CORPUS  # noqa: E402
 

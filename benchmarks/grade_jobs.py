@@ -49,7 +49,7 @@ def build_class(folder: Path, count: int) -> None:
 def grade(submissions: Path, jobs: int, work: Path) -> float:
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "netcourse.cli", "grade", str(submissions), "--jobs", str(jobs),
+        [sys.executable, "-m", "netcourse", "grade", str(submissions), "--jobs", str(jobs),
          "--limit-memory", "2048", "--csv", str(work / f"grades-{jobs}.csv"),
          "--feedback", str(work / f"feedback-{jobs}"), "--course", str(ROOT)],
         check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -41,7 +41,7 @@ def generators(port: int, clients: list[int], duration: float, folder: Path) -> 
     runs = []
     for i, count in enumerate(clients):
         out = folder / f"load-{i}.json"
-        command = [sys.executable, "-m", "netcourse.cli", "load", f"127.0.0.1:{port}"]
+        command = [sys.executable, "-m", "netcourse", "load", f"127.0.0.1:{port}"]
         command += ["-c", str(count), "--duration", str(duration), "--no-progress"]
         process = subprocess.Popen([*command, "--json", str(out)], stdout=subprocess.DEVNULL)
         runs.append((process, out))

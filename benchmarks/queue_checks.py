@@ -24,10 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netcourse import queuebench  # noqa: E402
 from netcourse.checks.pipelines import check_pipeline  # noqa: E402
 from netcourse.checks.pools import check_pool  # noqa: E402
 from netcourse.checks.queues import check_queue  # noqa: E402
+from netcourse.tools import queuebench  # noqa: E402
 from tests import wrong_pipelines, wrong_pools, wrong_queues  # noqa: E402
 
 REFERENCE_TARGET, WRONG_TARGET = 3.0, 15.0

@@ -20,7 +20,7 @@ import threading
 import time
 from pathlib import Path
 
-from netcourse.pcap import write_pcap
+from netcourse.tools.pcap import write_pcap
 
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4  # on loopback each frame is seen leaving and arriving; keep one

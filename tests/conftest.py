@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netcourse.paths import Course
+from netcourse.course.paths import Course
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,7 +27,7 @@ def run_netcourse(
 ) -> subprocess.CompletedProcess:
     """Run the ``netcourse`` command line as a user would, in a separate process."""
     return subprocess.run(
-        [sys.executable, "-m", "netcourse.cli", *args],
+        [sys.executable, "-m", "netcourse", *args],
         cwd=cwd,
         capture_output=True,
         text=True,

@@ -188,8 +188,8 @@ REFERENCES = {
 
 def main(name: str) -> None:
     """Serve with the reference (or the wrong server) of that name until stdin closes."""
-    from netcourse.checks.echo_probes import wait_ready
-    from netcourse.serving import POOL_KINDS, Server
+    from netcourse.checks.echo.probes import wait_ready
+    from netcourse.checks.harness.server import POOL_KINDS, Server
 
     from .echo_wrong import CORPUS
 

@@ -23,7 +23,7 @@ def running_lab(
 ) -> Iterator[tuple[str, list[str]]]:
     """Serve ``course``; yield its base URL and the server's log lines so far."""
     command = [
-        sys.executable, "-m", "netcourse.cli", "lab", "--course", str(course), "--no-browser",
+        sys.executable, "-m", "netcourse", "lab", "--course", str(course), "--no-browser",
         "--port", "0", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={TOKEN}", *extra,
     ]  # fmt: skip
     process = subprocess.Popen(

@@ -7,6 +7,8 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+import netcourse
+
 CELL_TIMEOUT = 300
 
 
@@ -56,7 +58,7 @@ def load_answers(path: Path, *grade_ids: str) -> dict:
     starter stubs a student begins with: the tests check both as they are.
     """
     cells = {nbgrader_meta(c).get("grade_id"): c.source for c in read(path).cells}
-    namespace: dict = {"__name__": f"answers_{path.stem.replace('-', '_')}"}
+    namespace: dict = {"__name__": f"answers_{path.stem.replace('-', '_')}", "nc": netcourse}
     for grade_id in grade_ids:
         exec(compile(cells[grade_id], f"{path.name}:{grade_id}", "exec"), namespace)
     return namespace

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from netcourse.packets import decode_frame
-from netcourse.pcap import read_pcap
+from netcourse.tools.packets import decode_frame
+from netcourse.tools.pcap import read_pcap
 
 from .conftest import ROOT
 from .lab_server import TOKEN, get, running_lab

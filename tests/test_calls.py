@@ -5,17 +5,15 @@ import threading
 
 import pytest
 
-from netcourse.checks import CheckFailure, NotAttempted
-from netcourse.checks.calls import (
+from netcourse.checks import CheckFailure, NotAttempted, expect_raises, expect_returns
+from netcourse.checks.harness.calls import (
     Call,
-    expect_raises_within,
-    expect_returns_within,
     guarded,
     prompt,
     returned_early,
     student_threads_since,
 )
-from netcourse.checks.capture import live_threads
+from netcourse.checks.harness.capture import live_threads
 
 
 def stub(*args):
@@ -50,14 +48,14 @@ def test_returned_early_tells_blocked_calls_from_quick_ones():
     assert blocked.wait(1)
 
 
-def test_expect_within_hides_the_expected_value_and_bounds_the_wait():
-    expect_returns_within(abs, (-3,), 3, "why")
+def test_expect_hides_the_expected_value_and_bounds_the_wait():
+    expect_returns(abs, (-3,), 3, "why")
     with pytest.raises(CheckFailure) as failed:
-        expect_returns_within(abs, (-3,), 4, "a hidden reason")
+        expect_returns(abs, (-3,), 4, "a hidden reason")
     assert "4" not in str(failed.value) and "a hidden reason" in str(failed.value)
     never = threading.Event()
     with pytest.raises(CheckFailure, match=r"did not return within 0\.05 s"):
-        expect_raises_within(never.wait, (), ValueError, "why", seconds=0.05)
+        expect_raises(never.wait, (), ValueError, "why", seconds=0.05)
     never.set()
 
 

@@ -6,7 +6,7 @@ import threading
 import time
 import warnings
 
-from netcourse.checks.capture import (
+from netcourse.checks.harness.capture import (
     Background,
     capture,
     live_threads,

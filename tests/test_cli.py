@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
-from netcourse import cli
-from netcourse.lab import lab_command
-from netcourse.paths import Course, find_course
+from netcourse import commands as cli
+from netcourse.course.lab import lab_command
+from netcourse.course.paths import Course, find_course
 
 from .conftest import ROOT, run_netcourse
 

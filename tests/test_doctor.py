@@ -5,8 +5,8 @@ from importlib import metadata
 
 import pytest
 
-from netcourse import envcheck as doctor_module
-from netcourse.envcheck import FAIL, OK, WARN, Finding, doctor
+from netcourse.tools import doctor as doctor_module
+from netcourse.tools.doctor import FAIL, OK, WARN, Finding, doctor
 
 
 def test_this_machine_is_ready():

@@ -13,10 +13,10 @@ import threading
 
 import pytest
 
-from netcourse import cli
+from netcourse import commands as cli
 from netcourse.checks import FAILED, PASSED, SKIPPED
 from netcourse.checks.echo import BLACK_BOX_CHECKS, check_address
-from netcourse.serving import POOL_KINDS
+from netcourse.checks.harness.server import POOL_KINDS
 
 from .conftest import ROOT, load_json, run_netcourse
 from .echo_servers import REFERENCES, WORKERS

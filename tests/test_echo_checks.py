@@ -8,7 +8,7 @@ import pytest
 
 from netcourse.checks import FAILED, PASSED, SKIPPED
 from netcourse.checks.echo import CHECK_IDS, EXERCISE_CHECKS, check_server
-from netcourse.serving import POOL_KINDS
+from netcourse.checks.harness.server import POOL_KINDS
 
 from .echo_servers import REFERENCES, WORKERS
 from .echo_wrong import ABANDON, CORPUS

@@ -7,7 +7,8 @@ import struct
 import pytest
 
 from netcourse.checks import FAILED, PASSED, CheckFailure, expect_raises, expect_returns
-from netcourse.checks.framing import check_length_prefixed, check_recv_exactly, fed, frame
+from netcourse.checks.framing import check_length_prefixed, check_recv_exactly
+from netcourse.tools.framing import fed, frame
 
 
 def recv_exactly(sock, n):

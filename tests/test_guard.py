@@ -11,7 +11,8 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
 import netcourse
-from netcourse.checks import core, warmup
+from netcourse.checks import warmup
+from netcourse.checks.harness import core
 from netcourse.grading.guard import SEAL_MIME, Guard, cell_digest, seal_mac, verify_seals
 
 KEY = b"k" * 32

@@ -8,14 +8,14 @@ import struct
 import pytest
 
 from netcourse.checks import FAILED, PASSED
-from netcourse.checks.checksum import check_internet_checksum
 from netcourse.checks.headers import (
+    check_internet_checksum,
     check_parse_ipv4_header,
     check_parse_tcp_header,
     check_tcp_payload,
 )
-from netcourse.packets import decode_frame
-from netcourse.pcap import read_pcap
+from netcourse.tools.packets import decode_frame
+from netcourse.tools.pcap import read_pcap
 
 from .conftest import ROOT
 

@@ -24,5 +24,5 @@ def test_changed_deleted_and_added_sources_are_restored(tmp_path):
 
 def test_a_private_copy_holds_the_whole_package(tmp_path):
     path = private_copy(tmp_path)
-    assert (path / "netcourse" / "checks" / "core.py").is_file()
+    assert (path / "netcourse" / "checks" / "harness" / "core.py").is_file()
     assert not list(path.rglob("__pycache__"))

@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from netcourse import load
-from netcourse.serving import running
+from netcourse.tools import load
+from netcourse.tools.serving import running
 
 from .echo_servers import REFERENCES
 

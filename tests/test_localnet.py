@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from netcourse import localnet
-from netcourse.localnet import PortRange
+from netcourse.tools import localnet
+from netcourse.tools.localnet import PortRange
 
 
 def test_the_ephemeral_range_is_plausible_and_holds_a_port_the_os_picked():

@@ -6,7 +6,7 @@ import pytest
 
 from netcourse.checks import PASSED
 from netcourse.checks.echo import check_server
-from netcourse.checks.udp_echo import check_udp_server
+from netcourse.checks.echo.udp import check_udp_server
 
 from .conftest import QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -84,3 +86,34 @@ def test_blank_release_fails_every_test_as_not_attempted(path):
         found = errors(cell)
         assert found, f"{grade_id} passed on the blank notebook"
         assert found[0].ename == "NotAttempted", f"{grade_id}: {found[0].ename}: {found[0].evalue}"
+
+
+def _code(path):
+    return "\n".join(c.source for c in read(path).cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_notebooks_reach_the_package_only_as_nc(path):
+    found = re.findall(r"^\s*(?:from\s+netcourse\b.*|import\s+netcourse\..*)$", _code(path), re.M)
+    assert not found, f"use `nc.<name>` after `import netcourse as nc`, not: {found}"
+
+
+def test_every_nc_name_the_notebooks_use_resolves_in_a_fresh_interpreter():
+    names = sorted({m for p in SOURCES for m in re.findall(r"\bnc(?:\.\w+)+", _code(p))})
+    assert "nc.checks.expect_returns" in names
+    probe = (
+        "import functools, sys\n"
+        "import netcourse as nc\n"
+        "def resolves(dotted):\n"
+        "    try:\n"
+        "        functools.reduce(getattr, dotted.split('.')[1:], nc)\n"
+        "    except AttributeError:\n"
+        "        return False\n"
+        "    return True\n"
+        "print([name for name in sys.argv[1:] if not resolves(name)])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *names], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", f"names the notebooks use that do not resolve: {result}"

@@ -5,8 +5,8 @@ import struct
 
 import pytest
 
-from netcourse.packets import decode_frame, tcp_segments
-from netcourse.pcap import PcapError, read_pcap, write_pcap
+from netcourse.tools.packets import decode_frame, tcp_segments
+from netcourse.tools.pcap import PcapError, read_pcap, write_pcap
 
 from .conftest import ROOT
 

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from netcourse import cli
+from netcourse import commands as cli
 
 from .conftest import run_netcourse
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from netcourse.course.paths import Course
 from netcourse.grading.submissions import discover
-from netcourse.paths import Course
 
 NB = "00-welcome.ipynb"
 

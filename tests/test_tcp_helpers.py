@@ -10,9 +10,9 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 
-from netcourse import sockstates, tcp_sequence
 from netcourse.checks import NotAttempted
-from netcourse.serving import running
+from netcourse.tools import sockstates, tcp_sequence
+from netcourse.tools.serving import running
 
 from .conftest import ROOT
 from .echo_servers import REFERENCES

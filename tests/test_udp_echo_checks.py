@@ -7,7 +7,7 @@ import contextlib
 import pytest
 
 from netcourse.checks import FAILED, PASSED
-from netcourse.checks.udp_echo import CHECK_IDS, check_udp_server
+from netcourse.checks.echo.udp import CHECK_IDS, check_udp_server
 
 MAX = 65535
 

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from netcourse.packets import decode_frame
-from netcourse.pcap import read_pcap
-from netcourse.widgets import EncapsulationExplorer, frame_label
+from netcourse.tools.packets import decode_frame
+from netcourse.tools.pcap import read_pcap
+from netcourse.tools.widgets import EncapsulationExplorer, frame_label
 
 from .conftest import ROOT
 

@@ -3,8 +3,8 @@
 import pytest
 from nbgrader.api import get_alembic_version
 
+from netcourse.course.nbgrader import tool_env
 from netcourse.grading.nbgrader_worker import schema_version_in_process
-from netcourse.nbgrader_run import tool_env
 
 
 @pytest.mark.slow

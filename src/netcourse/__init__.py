@@ -2,35 +2,77 @@
 
     import netcourse as nc
 
-It holds the environment check (``nc.doctor()``), the checks behind the test
-cells (``nc.checks``), and the ``%%demo`` cell magic that skips long or
-blocking demonstrations while nbgrader grades or validates a notebook.
-Modules for single topics (``nc.pcap``, ``nc.packets``, ``nc.widgets``,
-``nc.localnet``) are imported on first use, so ``import netcourse`` stays fast.
+Everything a notebook uses is an attribute of ``nc``, imported the first time
+it is used, so ``import netcourse`` stays fast:
+
+* ``nc.checks``: the checkers behind the test cells (``nc.checks.echo``, ...);
+* ``nc.doctor()``: is this machine ready for the course?
+* the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
+  ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
+  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.workloads``,
+  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
+  newer Pythons have and older ones lack;
+* the ``%%demo`` cell magic, which skips long or blocking demonstrations while
+  nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
+
+The package's own layout: ``checks/`` (the checkers and their ``harness``),
+``tools/`` (what notebook cells use), ``course/`` (releasing and opening the
+course), ``grading/`` (``netcourse grade``) and ``commands/`` (the command).
 """
 
+from __future__ import annotations
+
 import importlib
-from importlib.metadata import PackageNotFoundError, version
-from types import ModuleType
+import sys
+from typing import Any
 
 from . import checks
-from .envcheck import doctor
-from .notebook import is_grading, register_magics
+from .tools.notebook import is_grading, register_magics
 
-try:
-    __version__ = version("netcourse")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+__all__ = ["checks", "doctor", "is_grading"]
 
-__all__ = ["__version__", "checks", "doctor", "is_grading"]
-_LAZY_MODULES = frozenset({"localnet", "packets", "pcap", "widgets"})
+# nc.<name> -> the module it stands for, imported on first use
+TOOLS = {
+    "compat": "netcourse.compat",
+    "echo_pools": "netcourse.tools.echo_pools",
+    "framing": "netcourse.tools.framing",
+    "load": "netcourse.tools.load",
+    "localnet": "netcourse.tools.localnet",
+    "packets": "netcourse.tools.packets",
+    "pcap": "netcourse.tools.pcap",
+    "queuebench": "netcourse.tools.queuebench",
+    "serving": "netcourse.tools.serving",
+    "sockstates": "netcourse.tools.sockstates",
+    "tcp_sequence": "netcourse.tools.tcp_sequence",
+    "widgets": "netcourse.tools.widgets",
+    "workloads": "netcourse.tools.workloads",
+}
 
 
-def __getattr__(name: str) -> ModuleType:
-    """Import a topic module (``nc.pcap``, ``nc.widgets``, ...) the first time it is used."""
-    if name in _LAZY_MODULES:
-        return importlib.import_module(f"{__name__}.{name}")
+def doctor() -> Any:
+    """Check that this machine can run the course; one verdict per line (``netcourse doctor``)."""
+    from .tools.doctor import doctor as run
+
+    return run()
+
+
+def __getattr__(name: str) -> Any:
+    """Import a tool module (``nc.load``, ``nc.widgets``, ...) the first time it is used."""
+    if name in TOOLS:
+        return importlib.import_module(TOOLS[name])
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("netcourse")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-register_magics()
+def __dir__() -> list[str]:
+    return sorted({*globals(), *TOOLS, "__version__"})
+
+
+if "IPython" in sys.modules:  # in a kernel; plain Python never pays for importing IPython
+    register_magics()

@@ -9,7 +9,8 @@ and the rest) are imported on first use, so ``import netcourse`` stays fast.
 import importlib
 from types import ModuleType
 
-from .core import (
+from .harness.calls import expect_raises, expect_returns
+from .harness.core import (
     FAILED,
     PASSED,
     SKIPPED,
@@ -19,8 +20,6 @@ from .core import (
     Report,
     SkipCheck,
     call_student,
-    expect_raises,
-    expect_returns,
     run_checks,
 )
 

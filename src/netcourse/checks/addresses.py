@@ -13,7 +13,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
-from .core import CheckFailure, Report, call_student, describe_call, run_checks
+from .harness.core import CheckFailure, Report, call_student, describe_call, run_checks
 
 SubnetFacts = Callable[[str], dict]
 AddressKind = Callable[[str], str]

@@ -6,36 +6,33 @@
     recv_message(sock) -> bytes          one whole message; EOFError if the stream ends first
 
 Every call runs with a deadline, so an answer that loops forever fails one
-check instead of hanging the cell. :func:`fed` makes the sockets the checks
-use, and hidden tests use it too::
+check instead of hanging the cell. The sockets come from ``nc.framing.fed``,
+which hidden tests use too::
 
-    nc.checks.expect_returns(recv_exactly, (nc.checks.framing.fed(b"ab", b"c"), 3), b"abc", "...")
+    nc.checks.expect_returns(recv_exactly, (nc.framing.fed(b"ab", b"c"), 3), b"abc", "...")
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import socket
 import struct
-import sys
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
-from .capture import Background
-from .core import CheckFailure, Report, describe_call, not_attempted, run_checks
+from .harness.capture import Background
+from .harness.core import CheckFailure, Report, describe_call, not_attempted, run_checks
+from .harness.sockets import (
+    CALL_DEADLINE,
+    SOCKET_TIMEOUT,
+    connected_pair,
+    fed,
+    frame,
+    read_all,
+    read_all_until,
+)
 
-SOCKET_TIMEOUT = 2.0  # a blocked recv() in student code gives up after this
-CALL_DEADLINE = 3.0  # a call that has not returned by then has failed
-FEED_WAIT = 0.2  # how long a chunk may lie unread before the next one is sent anyway
-IDLE = 0.2  # a peer that has sent nothing for this long has sent all it will
-SMALL_BUFFER = (
-    64 * 2**10
-)  # a student socket's send buffer: one send() of a large message is partial
 LARGE = 2**20 + 7
-PREFIX = struct.Struct("!I")
 
 RECV_LOOP = (
     "one recv() returns what has arrived so far, up to its bufsize: call recv() again, "
@@ -48,94 +45,6 @@ READ_LESS = (
 EOF_ADVICE = (
     "recv() returns b'' when the other side has closed and will keep doing so: raise EOFError then"
 )
-
-
-def frame(payload: bytes) -> bytes:
-    """A length-prefixed message: the 4-byte big-endian length, then the payload."""
-    return PREFIX.pack(len(payload)) + payload
-
-
-class _StudentSocket(socket.socket):
-    """A plain TCP socket that shows as ``sock`` in messages, as the exercises call it."""
-
-    def __repr__(self) -> str:
-        return "sock"
-
-
-def connected_pair() -> tuple[socket.socket, socket.socket]:
-    """Two ends of a real TCP connection on loopback: the student's end, and ours.
-
-    Both have a timeout, so no recv() waits forever; the student's has a small
-    send buffer, so that one send() of a large message takes only part of it.
-    """
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        with socket.create_connection(listener.getsockname()) as plain:
-            theirs = _StudentSocket(fileno=plain.detach())
-        accepted, _ = listener.accept()
-        ours = _StudentSocket(fileno=accepted.detach())
-    theirs.settimeout(SOCKET_TIMEOUT)
-    theirs.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SMALL_BUFFER)
-    ours.settimeout(SOCKET_TIMEOUT)
-    return theirs, ours
-
-
-def fed(*chunks: bytes) -> socket.socket:
-    """A connected socket whose peer sends ``chunks`` one by one, then closes.
-
-    Each chunk is sent only once the one before has been read (or, where that
-    cannot be seen, a moment later), so a single recv() sees a single chunk.
-    """
-    theirs, ours = connected_pair()
-    threading.Thread(target=_feed, args=(ours, theirs, chunks), daemon=True).start()
-    return theirs
-
-
-def _feed(ours: socket.socket, theirs: socket.socket, chunks: tuple[bytes, ...]) -> None:
-    with ours, contextlib.suppress(OSError):
-        for i, chunk in enumerate(chunks):
-            if i:
-                _wait_until_read(theirs)
-            ours.sendall(chunk)
-
-
-def _wait_until_read(sock: socket.socket) -> None:
-    deadline = time.monotonic() + FEED_WAIT
-    while time.monotonic() < deadline and _unread(sock) != 0:
-        time.sleep(0.002)
-
-
-def _unread(sock: socket.socket) -> int | None:
-    """Bytes waiting in the socket's receive queue, or None where that cannot be asked."""
-    if sys.platform == "win32":
-        return None
-    import fcntl
-    import termios
-
-    try:
-        return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0" * 4))[0]
-    except (OSError, ValueError):
-        return 0
-
-
-def wire(send_message: Callable[[socket.socket, bytes], None], payload: bytes) -> bytes:
-    """The bytes ``send_message(sock, payload)`` puts on the wire (for hidden tests)."""
-    theirs, ours = connected_pair()
-    with theirs, ours:
-        sending = Background(send_message, theirs, payload, name="send_message")
-        data = _read_all_until(ours, len(payload) + PREFIX.size, sending)
-    if sending.error is not None:
-        raise CheckFailure(f"send_message(sock, payload) raised {sending.describe_error()}")
-    return data
-
-
-def _read_all(sock: socket.socket, limit: int) -> bytes:
-    """What the peer sends until it pauses for IDLE seconds (or ``limit`` bytes)."""
-    data = bytearray()
-    sock.settimeout(IDLE)
-    with contextlib.suppress(OSError):
-        while len(data) < limit and (chunk := sock.recv(65536)):
-            data += chunk
-    return bytes(data)
 
 
 def call(function: Callable[..., Any], *args: Any, name: str, sockets=()) -> Background:
@@ -268,7 +177,7 @@ def check_length_prefixed(
             run = call(send_message, theirs, b"hi", name="send_message", sockets=[theirs])
             if run.error is not None:
                 raise CheckFailure(f"send_message(sock, b'hi') raised {run.describe_error()}")
-            wire = _read_all(ours, 64)
+            wire = read_all(ours, 64)
         expected = frame(b"hi")
         if wire == expected:
             return
@@ -330,7 +239,7 @@ def check_length_prefixed(
         with theirs, ours:
             sending = Background(send_message, theirs, big, name="send_message")
             ours.settimeout(SOCKET_TIMEOUT)
-            wire = _read_all_until(ours, len(big) + 4, sending)
+            wire = read_all_until(ours, len(big) + 4, sending)
         if wire != frame(big):
             raise CheckFailure(
                 f"send_message(sock, <{LARGE} bytes>) put {len(wire)} bytes on the wire, not "
@@ -358,25 +267,3 @@ def check_length_prefixed(
             ("end-of-stream", end_of_stream),
         ],
     )
-
-
-def _read_all_until(sock: socket.socket, limit: int, sender: Background) -> bytes:
-    """Read while ``sender`` sends, until ``limit`` bytes, or it is done and the line is quiet."""
-    data = bytearray()
-    sock.settimeout(IDLE)
-    deadline = time.monotonic() + CALL_DEADLINE
-    while len(data) < limit and time.monotonic() < deadline:
-        try:
-            chunk = sock.recv(65536)
-        except TimeoutError:
-            if sender.finished:
-                break
-            continue
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    if isinstance(sender.error, NotImplementedError):
-        raise not_attempted("send_message(sock, payload)")
-    return bytes(data)

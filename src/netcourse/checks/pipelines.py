@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .calls import (
+from .harness.calls import (
     BLOCKED_FOR,
     GATE,
     PROMPT,
@@ -29,8 +29,8 @@ from .calls import (
     select,
     student_threads_since,
 )
-from .capture import capture, live_threads, wait_until
-from .core import CheckFailure, Report, run_checks
+from .harness.capture import capture, live_threads, wait_until
+from .harness.core import CheckFailure, Report, run_checks
 
 RunPipeline = Callable[..., list]
 

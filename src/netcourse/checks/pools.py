@@ -19,7 +19,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as wait_futures
 from typing import Any
 
-from .calls import (
+from .harness.calls import (
     GATE,
     PROMPT,
     WAKE,
@@ -30,8 +30,8 @@ from .calls import (
     select,
     student_threads_since,
 )
-from .capture import capture, live_threads, wait_until
-from .core import CheckFailure, Report, run_checks
+from .harness.capture import capture, live_threads, wait_until
+from .harness.core import CheckFailure, Report, run_checks
 
 PoolClass = Callable[..., Any]
 

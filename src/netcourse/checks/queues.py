@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..compat import ShutDown
-from .calls import (
+from .harness.calls import (
     PROMPT,
     WAKE,
     Call,
@@ -44,8 +44,8 @@ from .calls import (
     select,
     wait_all,
 )
-from .capture import capture, wait_until
-from .core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
+from .harness.capture import capture, wait_until
+from .harness.core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
 
 QueueClass = Callable[..., Any]
 

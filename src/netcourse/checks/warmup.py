@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .core import (
+from .harness.core import (
     CheckFailure,
     Report,
     call_student,

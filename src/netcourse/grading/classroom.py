@@ -12,9 +12,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..course.nbgrader import NbgraderError, make_scratch_course
+from ..course.paths import Course
 from ..errors import UsageError
-from ..nbgrader_run import NbgraderError, make_scratch_course
-from ..paths import Course
 from .gradebook import record_outcomes
 from .limits import KernelLimits
 from .results import Outcome

@@ -36,7 +36,12 @@ STDLIB = (
     "builtins", "socket", "selectors", "select", "threading", "queue", "time", "asyncio",
     "concurrent.futures", "struct", "ipaddress", "json", "hmac", "hashlib",
 )  # fmt: skip
-NOT_PRELOADED = ("netcourse.grading", "netcourse.cli", "netcourse.__main__")
+NOT_PRELOADED = (
+    "netcourse.grading",
+    "netcourse.commands",
+    "netcourse.course",
+    "netcourse.__main__",
+)
 SHELL_METHODS = (
     "run_cell", "run_cell_async", "_run_cell", "transform_cell", "run_ast_nodes", "run_code",
     "showtraceback", "_showtraceback", "showsyntaxerror", "should_run_async",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ipykernel.ipkernel import IPythonKernel
 
-from ..notebook import register_magics
+from ..tools.notebook import register_magics
 from .guard import Guard, limit_forks, refuse_kernel_wedges
 from .limits import apply, tasks_of_user
 from .session import SESSION_VARIABLE, Session

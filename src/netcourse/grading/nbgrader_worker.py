@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..nbgrader_run import last_error_line
+from ..course.nbgrader import last_error_line
 
 KERNEL_ARGV = [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"]
 KERNEL_PACKAGE: Path | None = None  # this worker's private copy of netcourse, for its kernels

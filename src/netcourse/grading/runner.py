@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from ..paths import CONFIG_FILE, SOURCE_DIR
+from ..course.paths import CONFIG_FILE, SOURCE_DIR
 from .limits import KernelLimits
 from .notebooks import NotGradable, read_submission, sanitized
 from .results import CellScore, Outcome, write_error_page

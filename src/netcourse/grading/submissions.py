@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from ..paths import Course
+from ..course.paths import Course
 
 MAX_UNZIPPED_BYTES = 200 * 2**20
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}

@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..nbgrader_run import tool_env
+from ..course.nbgrader import tool_env
 from ..processes import kill_tree
 from .session import SESSION_VARIABLE
 

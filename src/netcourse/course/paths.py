@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
+from ..errors import UsageError
 
 CONFIG_FILE = "nbgrader_config.py"
 SOURCE_DIR = "solutions"
@@ -65,7 +65,7 @@ def find_course(start: Path | None = None) -> Course:
     for candidate in (here, *here.parents):
         if _is_course_root(candidate):
             return Course(candidate)
-    package_tree = Path(__file__).resolve().parents[2]
+    package_tree = Path(__file__).resolve().parents[3]  # src/netcourse/course/paths.py
     if _is_course_root(package_tree):
         return Course(package_tree)
     raise UsageError(

@@ -1,6 +1,6 @@
 """Putting one server function through a list of checks, one property per check.
 
-The server runs under :class:`netcourse.serving.Server`. Each check runs
+The server runs under :class:`netcourse.checks.harness.server.Server`. Each check runs
 against the current run of it; after a check fails, that run is stopped and
 the next check gets a fresh one, so that one fault (a crash, a wedged
 thread) does not fail every later check too. An exception that escapes the
@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..serving import Server
 from .capture import Captured, capture
 from .core import CheckFailure, NotAttempted, Report, not_attempted, run_checks
+from .server import Server
 
 Probe = Callable[[Server], None]
 StartServer = Callable[[Callable[[str], None]], Server]

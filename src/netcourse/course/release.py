@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .nbgrader_run import IGNORED, make_scratch_course, run_nbgrader
+from .nbgrader import IGNORED, make_scratch_course, run_nbgrader
 from .paths import RELEASE_DIR, Course
 
 _SKIPPED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}

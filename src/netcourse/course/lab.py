@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from .nbgrader_run import tool_env
+from .nbgrader import tool_env
 from .paths import RELEASE_DIR, Course
 
 

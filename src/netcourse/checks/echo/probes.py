@@ -4,7 +4,7 @@ A probe talks to the server as clients do (see :mod:`.echo_client`) and
 raises CheckFailure with a message that names the fault and its likely
 cause. Probes that need to look inside the server (its CPU time, threads,
 processes, open connections) ask the target, which is either a server run
-in this process (:class:`netcourse.serving.Server`) or a process given by
+in this process (:class:`netcourse.checks.harness.server.Server`) or a process given by
 its pid (:class:`Remote`).
 """
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import psutil
 
-from ..serving import POOL_KINDS, Server
-from .core import CheckFailure, SkipCheck
-from .echo_client import (
+from ..harness.core import CheckFailure, SkipCheck
+from ..harness.server import POOL_KINDS, Server
+from .client import (
     CHANGED,
     CLOSED,
     CONNECT_TIMEOUT,
@@ -44,7 +44,7 @@ from .echo_client import (
     outcome,
     wait_for_connections,
 )
-from .echo_client import reset as reset_connection
+from .client import reset as reset_connection
 
 SHORT_MESSAGE = b"hello, echo"
 LARGE = 2**20 + 17  # at least 1 MiB, and not a multiple of any buffer size

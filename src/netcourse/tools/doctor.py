@@ -19,7 +19,7 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-from .display import verdict_table
+from ..display import verdict_table
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MINIMUM_PYTHON = (3, 11)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .core import CheckFailure, Report, call_student, describe_call, run_checks
-from .headers import IPV4_OPTIONS, IPV4_PLAIN
+from ..harness.core import CheckFailure, Report, call_student, describe_call, run_checks
+from .parsers import IPV4_OPTIONS, IPV4_PLAIN
 
 Checksum = Callable[[bytes], int]
 

@@ -4,7 +4,7 @@ The contract
 ============
 
 You never create the listening socket and never choose a port. The checker
-(or :func:`netcourse.serving.running` in an experiment) creates a TCP socket
+(or ``nc.serving.running`` in an experiment) creates a TCP socket
 listening on 127.0.0.1 with an ephemeral port and calls your function with it
 and with a way to tell it to stop. Your function serves clients until it is
 told to stop, then returns promptly (within a few seconds), leaving nothing
@@ -79,10 +79,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..serving import KINDS, POOL_KINDS, Server
-from .core import Report, SkipCheck, run_checks
-from .echo_probes import LARGE, EchoProbes, Remote, Settings, wait_ready
-from .sessions import run_server_checks
+from ..harness.core import Report, SkipCheck, run_checks
+from ..harness.server import KINDS, POOL_KINDS, Server
+from ..harness.sessions import run_server_checks
+from .probes import LARGE, EchoProbes, Remote, Settings, wait_ready
+from .udp import check_udp_server
 
 CHECK_IDS = (
     "short",
@@ -200,4 +201,11 @@ def _selection(checks: Iterable[str] | None, default: tuple[str, ...]) -> list[s
     return [c for c in CHECK_IDS if c in wanted]
 
 
-__all__ = ["BLACK_BOX_CHECKS", "CHECK_IDS", "EXERCISE_CHECKS", "check_address", "check_server"]
+__all__ = [
+    "BLACK_BOX_CHECKS",
+    "CHECK_IDS",
+    "EXERCISE_CHECKS",
+    "check_address",
+    "check_server",
+    "check_udp_server",
+]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .core import CheckFailure
+from ..harness.core import CheckFailure
 
 PATIENCE = 1.0  # seconds a client waits without any progress before it gives up
 SETTLE = 0.3  # seconds a check waits for the server to close its side of each connection

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ..processes import kill_tree
 from .paths import CONFIG_FILE, SOURCE_DIR, Course
-from .processes import kill_tree
 
 IGNORED = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", ".DS_Store")
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b.*")

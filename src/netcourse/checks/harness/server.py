@@ -4,9 +4,9 @@ Every server exercise hands the student's function a socket bound to
 127.0.0.1 with an ephemeral port and a way to be told to stop; the contract
 itself is documented once, in :mod:`netcourse.checks.echo`. :class:`Server`
 runs a function of any kind under that contract and can say afterwards what
-it left behind: threads, child processes, open connections. Notebooks use
-:func:`running` to run a server during an experiment; the checkers use
-:class:`Server` directly.
+it left behind: threads, child processes, open connections. The checkers use
+it directly; notebooks use ``nc.serving.running`` to run a server during an
+experiment.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ import inspect
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import psutil
 
-from .checks.capture import Background, live_threads, threads_started_since, wait_until
-from .checks.core import CheckFailure, not_attempted
-from .processes import kill_tree
+from ...processes import kill_tree
+from .capture import Background, live_threads, threads_started_since, wait_until
+from .core import CheckFailure, not_attempted
 
 THREAD_KINDS = ("sequential", "selectors", "threads", "thread-pool", "process-pool")
 KINDS = (*THREAD_KINDS, "gevent", "asyncio")
@@ -37,7 +37,6 @@ BACKLOG = 1024
 WAKE_TIMEOUT = 1.0
 LOOP_START_TIMEOUT = 5.0
 STOP_SEEN_TIMEOUT = 0.5
-STARTUP_GRACE = 0.1  # running() waits this long to see whether the function fails at once
 KILL_ROUNDS = 3
 
 # Threads the standard library starts for its own pools; they are not workers.
@@ -329,22 +328,3 @@ def _gevent_error_handler(hub: Any, report: Callable[[str], None]) -> Callable[.
             )
 
     return handle_error
-
-
-@contextlib.contextmanager
-def running(
-    serve: Callable[..., Any], kind: str = "sequential", *, workers: int | None = None
-) -> Iterator[tuple[str, int]]:
-    """Run ``serve`` in the background for the ``with`` block; yield its ``(host, port)``.
-
-    A function that fails at once (the starter stub, say) raises here. On leaving
-    the block the server is told to stop and given two seconds to return; child
-    processes it leaves are killed.
-    """
-    server = Server(serve, kind, workers=workers)
-    try:
-        if server.run.join(STARTUP_GRACE):
-            server.check_running()
-        yield server.address
-    finally:
-        server.close(grace=2.0)

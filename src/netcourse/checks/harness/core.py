@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..display import verdict_table
+from ...display import verdict_table
 
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -176,41 +176,6 @@ def run_checks(subject: str, checks: Iterable[tuple[str, Check]]) -> Report:
     return report
 
 
-def expect_returns(
-    function: Callable[..., Any], args: tuple, expected: Any, why: str, name: str | None = None
-) -> None:
-    """Fail unless ``function(*args) == expected``; the message gives ``why``, never ``expected``.
-
-    Hidden tests use this so that their expected values stay out of feedback.
-    """
-    label = describe_call(name or getattr(function, "__name__", "your function"), args)
-    result = call_student(function, *args, name=name)
-    if type(result) is not type(expected) or result != expected:
-        raise CheckFailure(f"{label} returned {_short_repr(result)}, which is wrong: {why}")
-
-
-def expect_raises(
-    function: Callable[..., Any],
-    args: tuple,
-    exception: type[BaseException],
-    why: str,
-    name: str | None = None,
-) -> None:
-    """Fail unless ``function(*args)`` raises ``exception``."""
-    label = describe_call(name or getattr(function, "__name__", "your function"), args)
-    try:
-        result = function(*args)
-    except exception:
-        return
-    except NotImplementedError:
-        raise not_attempted(label) from None
-    except Exception as exc:
-        raise CheckFailure(
-            f"{label} raised {type(exc).__name__}, not {exception.__name__}: {why}"
-        ) from None
-    raise CheckFailure(f"{label} returned {_short_repr(result)} instead of raising: {why}")
-
-
-def _short_repr(value: Any, limit: int = 80) -> str:
+def short_repr(value: Any, limit: int = 80) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -15,7 +15,14 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from .core import CheckFailure, Report, call_student, describe_call, not_attempted, run_checks
+from ..harness.core import (
+    CheckFailure,
+    Report,
+    call_student,
+    describe_call,
+    not_attempted,
+    run_checks,
+)
 from .probes import (
     ETHERNET_ZERO_MACS,
     ETHERTYPES,

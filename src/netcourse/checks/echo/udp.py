@@ -9,7 +9,7 @@ checker sends one empty datagram, so that a server waiting in
 ``recvfrom()`` wakes up to see it (an empty datagram is still a datagram:
 UDP has no end of stream).
 
-    report = nc.checks.udp_echo.check_udp_server(serve_udp)
+    report = nc.checks.echo.check_udp_server(serve_udp)
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..serving import UDP, Server
-from .core import CheckFailure, Report
-from .echo_client import PATIENCE, TICK, preview
-from .echo_probes import left_behind
-from .sessions import run_server_checks
+from ..harness.core import CheckFailure, Report
+from ..harness.server import UDP, Server
+from ..harness.sessions import run_server_checks
+from .client import PATIENCE, TICK, preview
+from .probes import left_behind
 
 CHECK_IDS = ("short", "binary", "empty", "boundaries", "large", "two-clients", "stop")
 # macOS refuses to send datagrams over 9216 bytes unless told otherwise; this is well above
