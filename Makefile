@@ -1,9 +1,15 @@
 # Two commands for a newcomer:  `make lab`  and  `make test`.
-# Both create .venv when it is missing and (re)install the course only when
-# pyproject.toml changed, so the second run starts at once.
+# Both create a virtual environment when it is missing and (re)install the
+# course only when pyproject.toml changed, so the second run starts at once.
+# Each interpreter gets a venv of its own (.venv-3.11, .venv-3.13, ...), so
+# `make test-quick PYTHON=python3.13` never reuses another Python's venv.
 
 PYTHON ?= python3
-VENV   ?= .venv
+PYVERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(PYVERSION),)
+$(error $(PYTHON) does not run: install Python 3.11 or newer, or name one with PYTHON=...)
+endif
+VENV ?= .venv-$(PYVERSION)
 ifeq ($(OS),Windows_NT)
 BIN := $(VENV)/Scripts
 else
@@ -14,6 +20,7 @@ PY := $(BIN)/python
 # Extra arguments: `make lab LAB_ARGS="--port 8899"`, `make test PYTEST_ARGS="-k doctor"`.
 LAB_ARGS    ?=
 PYTEST_ARGS ?=
+MARKERS     :=
 
 .PHONY: lab test test-quick lint format release release-check clean-venv
 
@@ -23,11 +30,12 @@ lab: $(VENV)/.installed
 # pytest exits 5 when it collected no tests: for this suite that is a broken
 # setup, never a pass, so it is turned into a failure with a reason.
 test: $(VENV)/.installed-test
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@echo "make test: Python $(PYVERSION) in $(VENV)"
+	@$(PY) -m pytest $(MARKERS) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; the suite or its selection is broken" >&2; exit 1; fi; \
 	exit $$rc
 
-test-quick: PYTEST_ARGS += -m "not slow"
+test-quick: MARKERS := -m "not slow"
 test-quick: test
 
 lint: $(VENV)/.installed-test

@@ -32,9 +32,9 @@ class Suite:
     """One checker with the subjects it must pass and the wrong ones it must catch."""
 
     name: str
-    check: Callable  # subject -> Report
-    references: tuple
-    wrong: tuple  # (subject, ids that must fail, phrase)
+    check: Callable  # a tests.three_ways.Case -> Report
+    references: tuple  # Cases that must pass
+    wrong: tuple  # Cases that must fail exactly their checks
     after_wrong: Callable[[], None] = lambda: None  # tidy up after a wrong subject
 
 
@@ -46,22 +46,29 @@ def _queue_suites() -> list[Suite]:
     from netcourse.checks.pools import check_pool
     from netcourse.checks.queues import check_queue
     from tests import wrong_pipelines, wrong_pools, wrong_queues
+    from tests.three_ways import right
+
+    def on(checker: Callable) -> Callable:
+        return lambda case: checker(case.answer, **case.options)
 
     return [
         Suite(
             "queue",
-            check_queue,  # queue.Queue's shutdown check is skipped before 3.13, not failed
-            (wrong_queues.Reference, queue.Queue),
+            on(check_queue),  # queue.Queue's shutdown check is skipped before 3.13, not failed
+            (right(wrong_queues.Reference), right(queue.Queue)),
             tuple(wrong_queues.WRONG),
         ),
         Suite(
             "pool",
-            check_pool,
-            (wrong_pools.Reference, ThreadPoolExecutor),
+            on(check_pool),
+            (right(wrong_pools.Reference), right(ThreadPoolExecutor)),
             tuple(wrong_pools.WRONG),
         ),
         Suite(
-            "pipeline", check_pipeline, (wrong_pipelines.reference,), tuple(wrong_pipelines.WRONG)
+            "pipeline",
+            on(check_pipeline),
+            (right(wrong_pipelines.reference),),
+            tuple(wrong_pipelines.WRONG),
         ),
     ]
 
@@ -70,9 +77,10 @@ def _echo_suites() -> list[Suite]:
     from netcourse.checks.echo import check_server
     from netcourse.checks.harness.server import POOL_KINDS
     from tests import echo_servers, echo_wrong
+    from tests.three_ways import right
 
-    def check_echo(subject):  # subject: (serve, kind, workers)
-        return check_server(subject[0], subject[1], workers=subject[2])
+    def check_echo(case):
+        return check_server(case.answer, case.options["kind"], workers=case.options.get("workers"))
 
     def release_spinners() -> None:  # threads a wrong server left spinning end on ABANDON
         echo_wrong.ABANDON.set()
@@ -80,11 +88,10 @@ def _echo_suites() -> list[Suite]:
         echo_wrong.ABANDON.clear()
 
     references = tuple(
-        (serve, kind, echo_servers.WORKERS if kind in POOL_KINDS else None)
+        right(serve, kind=kind, workers=echo_servers.WORKERS if kind in POOL_KINDS else None)
         for serve, kind in echo_servers.REFERENCES.values()
     )
-    wrong = tuple(((w.serve, w.kind, w.workers), w.fails, w.phrase) for w in echo_wrong.CORPUS)
-    return [Suite("echo", check_echo, references, wrong, release_spinners)]
+    return [Suite("echo", check_echo, references, tuple(echo_wrong.CORPUS), release_spinners)]
 
 
 SUITE_MAKERS: dict[str, Callable[[], list[Suite]]] = {
@@ -115,28 +122,23 @@ class Tally:
     false_passes: Counter = field(default_factory=Counter)
 
 
-def _name(subject) -> str:
-    if isinstance(subject, tuple):  # an echo server: (serve, kind, workers)
-        return f"{_name(subject[0])} as {subject[1]}"
-    return getattr(subject, "__qualname__", None) or getattr(subject, "__name__", repr(subject))
+def _name(case) -> str:
+    kind = case.options.get("kind")
+    return f"{case.name} as {kind}" if kind else case.name
 
 
 def soak_once(suite: Suite, tally: Tally) -> None:
     """One pass over a suite's references and wrong answers, counted into ``tally``."""
-    for subject in suite.references:
-        report = suite.check(subject)
-        tally.checks += len(report.results)
-        for result in report.failed():
-            tally.false_failures[f"{suite.name}: {_name(subject)} [{result.id}]"] += 1
-    for subject, failing, _phrase in suite.wrong:
-        report = suite.check(subject)
+    for case in (*suite.references, *suite.wrong):
+        report = suite.check(case)
         tally.checks += len(report.results)
         failed = {r.id for r in report.failed()}
-        for check_id in failing - failed:
-            tally.false_passes[f"{suite.name}: {_name(subject)} [{check_id}]"] += 1
-        for check_id in failed - failing:
-            tally.false_failures[f"{suite.name}: {_name(subject)} [{check_id}]"] += 1
-        suite.after_wrong()
+        for check_id in case.fails - failed:
+            tally.false_passes[f"{suite.name}: {_name(case)} [{check_id}]"] += 1
+        for check_id in failed - case.fails:
+            tally.false_failures[f"{suite.name}: {_name(case)} [{check_id}]"] += 1
+        if case.fails:
+            suite.after_wrong()
 
 
 # Spins until its parent is gone, so that a soak killed outright leaves no spinner behind.

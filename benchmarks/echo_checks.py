@@ -53,12 +53,14 @@ def main() -> None:
         seconds = []
         for _ in range(repeat):
             ABANDON.clear()
-            seconds.append(timed(wrong.serve, wrong.kind, wrong.workers)[0])
+            seconds.append(
+                timed(wrong.answer, wrong.options["kind"], wrong.options.get("workers"))[0]
+            )
             ABANDON.set()
         slowest = max(slowest, (max(seconds), wrong.name))
         verdict = "ok" if max(seconds) < WRONG_TARGET else f"OVER {WRONG_TARGET:g} s"
         print(
-            f"{wrong.name:<32} {wrong.kind:<13} {statistics.median(seconds):8.2f}  "
+            f"{wrong.name:<32} {wrong.options['kind']:<13} {statistics.median(seconds):8.2f}  "
             f"{max(seconds):6.2f}  {verdict}"
         )
     print(f"\nslowest wrong server: {slowest[1]}, {slowest[0]:.2f} s")

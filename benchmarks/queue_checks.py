@@ -46,9 +46,9 @@ def suite(name: str, check: Callable, references: list, wrong: list) -> None:
         target = f"(target < {REFERENCE_TARGET:g} s)"
         print(f"{name:9} {label:34} {seconds:6.2f} s  {target}  failed: {failed}")
     times = []
-    for subject, _failing, _phrase in wrong:
-        seconds, _ = timed(check, subject)
-        times.append((seconds, subject.__name__))
+    for case in wrong:
+        seconds, _ = timed(check, case.answer)
+        times.append((seconds, case.name))
     slowest, which = max(times)
     mean = sum(t for t, _ in times) / len(times)
     print(

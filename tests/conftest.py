@@ -37,3 +37,9 @@ def run_netcourse(
 
 def load_json(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    from .three_ways import parametrize
+
+    parametrize(metafunc)

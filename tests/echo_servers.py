@@ -193,7 +193,7 @@ def main(name: str) -> None:
 
     from .echo_wrong import CORPUS
 
-    wrong = {w.name: (w.serve, w.kind) for w in CORPUS}
+    wrong = {case.name: (case.answer, case.options["kind"]) for case in CORPUS}
     serve, kind = REFERENCES.get(name) or wrong[name]
     server = Server(serve, kind, workers=WORKERS if kind in POOL_KINDS else None)
     wait_ready(server)  # a pool's workers take a while to start

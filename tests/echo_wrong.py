@@ -16,11 +16,11 @@ import selectors
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from . import echo_servers
 from .echo_workers import CHUNK, echo_connection
+from .three_ways import wrong
 
 ABANDON = threading.Event()
 WORKERS = 4
@@ -381,21 +381,6 @@ def pool_twice_the_bound(listener, stop, workers):
     echo_servers.process_pool(listener, stop, 2 * workers)
 
 
-@dataclass(frozen=True)
-class Wrong:
-    """A wrong server, the kind it is checked as, the checks it fails, a phrase they must say."""
-
-    serve: Any
-    kind: str
-    fails: frozenset[str]
-    phrase: str
-    workers: int | None = None
-
-    @property
-    def name(self) -> str:
-        return self.serve.__name__
-
-
 SEQUENTIAL_CHECKS = (
     "short",
     "binary",
@@ -409,61 +394,85 @@ SEQUENTIAL_CHECKS = (
 )
 
 
-def wrong(serve, kind, fails, phrase, workers=None) -> Wrong:
-    return Wrong(serve, kind, frozenset(fails), phrase, workers)
-
-
 CORPUS = [
-    wrong(one_recv, "sequential", {"large", "many-messages", "half-close"}, "keep calling recv()"),
+    wrong(
+        one_recv, {"large", "many-messages", "half-close"}, "keep calling recv()", kind="sequential"
+    ),
     wrong(
         close_after_first,
-        "threads",
         {"large", "many-messages", "half-close"},
         "closed the connection after echoing 1 message",
+        kind="threads",
     ),
-    wrong(send_not_sendall, "threads", {"large", "half-close"}, "send() may take only part"),
-    wrong(selectors_unbuffered, "selectors", {"large", "half-close"}, "send() may take only part"),
-    wrong(drops_pending_on_eof, "selectors", {"half-close"}, "sent all it still owes"),
+    wrong(send_not_sendall, {"large", "half-close"}, "send() may take only part", kind="threads"),
+    wrong(
+        selectors_unbuffered, {"large", "half-close"}, "send() may take only part", kind="selectors"
+    ),
+    wrong(drops_pending_on_eof, {"half-close"}, "sent all it still owes", kind="selectors"),
     wrong(
         decode_text,
-        "threads",
         {"binary", "large", "many-messages", "half-close"},
         "UnicodeDecodeError",
+        kind="threads",
     ),
     wrong(
         eof_waiter,
-        "threads",
         {"short", "binary", "large", "many-messages", "concurrent"},
         "must not wait for more data",
+        kind="threads",
     ),
     wrong(
         line_based,
-        "threads",
         {"short", "binary", "large", "many-messages", "concurrent"},
         "a newline",
+        kind="threads",
     ),
-    wrong(no_eof_spin, "threads", {"half-close", "idle-cpu", "leaks", "stop"}, "spins forever"),
-    wrong(no_eof_crash, "sequential", set(SEQUENTIAL_CHECKS), "IndexError"),
-    wrong(never_close, "sequential", {"half-close", "leaks", "stop"}, "never closed"),
-    wrong(keeps_connections, "threads", {"half-close", "leaks", "stop"}, "still holds"),
-    wrong(crash_on_reset, "sequential", {"reset"}, "serve() raised ConnectionResetError"),
-    wrong(crash_on_reset_threads, "threads", {"reset"}, "escaped your server's code"),
-    wrong(asyncio_crash_on_reset, "asyncio", {"reset"}, "ConnectionResetError"),
-    wrong(busy_poll, "selectors", {"idle-cpu"}, "busy-waiting"),
-    wrong(select_timeout_zero, "selectors", {"idle-cpu"}, "busy-waiting"),
+    wrong(
+        no_eof_spin, {"half-close", "idle-cpu", "leaks", "stop"}, "spins forever", kind="threads"
+    ),
+    wrong(no_eof_crash, set(SEQUENTIAL_CHECKS), "IndexError", kind="sequential"),
+    wrong(never_close, {"half-close", "leaks", "stop"}, "never closed", kind="sequential"),
+    wrong(keeps_connections, {"half-close", "leaks", "stop"}, "still holds", kind="threads"),
+    wrong(crash_on_reset, {"reset"}, "serve() raised ConnectionResetError", kind="sequential"),
+    wrong(crash_on_reset_threads, {"reset"}, "escaped your server's code", kind="threads"),
+    wrong(asyncio_crash_on_reset, {"reset"}, "ConnectionResetError", kind="asyncio"),
+    wrong(busy_poll, {"idle-cpu"}, "busy-waiting", kind="selectors"),
+    wrong(select_timeout_zero, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(
         echo_servers.sequential,
-        "threads",
         {"head-of-line", "concurrent"},
         "one connection at a time",
+        kind="threads",
     ),
-    wrong(asyncio_blocking, "asyncio", {"head-of-line", "concurrent", "stop"}, "stuck waiting"),
-    wrong(gevent_no_spawn, "gevent", {"head-of-line", "concurrent"}, "stuck waiting"),
-    wrong(gevent_serve_forever, "gevent", {"stop"}, "wait on stop"),
-    wrong(ignore_stop, "sequential", {"stop"}, "did not return within"),
-    wrong(lingering_threads, "threads", {"leaks"}, "more threads are running"),
-    wrong(ignores_workers, "thread-pool", {"bounded-workers"}, "its bound is 4", WORKERS),
-    wrong(pool_of_one, "thread-pool", {"head-of-line", "concurrent"}, "pool of 4", WORKERS),
-    wrong(hand_made_pool_never_stopped, "thread-pool", {"stop"}, "running thread(s)", WORKERS),
-    wrong(pool_twice_the_bound, "process-pool", {"bounded-workers"}, "8 worker processes", WORKERS),
+    wrong(
+        asyncio_blocking, {"head-of-line", "concurrent", "stop"}, "stuck waiting", kind="asyncio"
+    ),
+    wrong(gevent_no_spawn, {"head-of-line", "concurrent"}, "stuck waiting", kind="gevent"),
+    wrong(gevent_serve_forever, {"stop"}, "wait on stop", kind="gevent"),
+    wrong(ignore_stop, {"stop"}, "did not return within", kind="sequential"),
+    wrong(lingering_threads, {"leaks"}, "more threads are running", kind="threads"),
+    wrong(
+        ignores_workers, {"bounded-workers"}, "its bound is 4", kind="thread-pool", workers=WORKERS
+    ),
+    wrong(
+        pool_of_one,
+        {"head-of-line", "concurrent"},
+        "pool of 4",
+        kind="thread-pool",
+        workers=WORKERS,
+    ),
+    wrong(
+        hand_made_pool_never_stopped,
+        {"stop"},
+        "running thread(s)",
+        kind="thread-pool",
+        workers=WORKERS,
+    ),
+    wrong(
+        pool_twice_the_bound,
+        {"bounded-workers"},
+        "8 worker processes",
+        kind="process-pool",
+        workers=WORKERS,
+    ),
 ]

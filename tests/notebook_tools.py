@@ -8,21 +8,13 @@ import nbformat
 from nbclient import NotebookClient
 
 import netcourse
+from netcourse.course.cells import grade_id
 
 CELL_TIMEOUT = 300
 
 
 def read(path: Path) -> nbformat.NotebookNode:
     return nbformat.read(path, as_version=4)
-
-
-def nbgrader_meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell) -> bool:
-    meta = nbgrader_meta(cell)
-    return cell.cell_type == "code" and meta.get("grade", False) and not meta.get("solution", False)
 
 
 def execute(path: Path, allow_errors: bool) -> nbformat.NotebookNode:
@@ -57,8 +49,8 @@ def load_answers(path: Path, *grade_ids: str) -> dict:
     From solutions/ that gives the reference answers, from notebooks/ the
     starter stubs a student begins with: the tests check both as they are.
     """
-    cells = {nbgrader_meta(c).get("grade_id"): c.source for c in read(path).cells}
+    cells = {grade_id(c): c.source for c in read(path).cells}
     namespace: dict = {"__name__": f"answers_{path.stem.replace('-', '_')}", "nc": netcourse}
-    for grade_id in grade_ids:
-        exec(compile(cells[grade_id], f"{path.name}:{grade_id}", "exec"), namespace)
+    for wanted in grade_ids:
+        exec(compile(cells[wanted], f"{path.name}:{wanted}", "exec"), namespace)
     return namespace

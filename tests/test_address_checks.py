@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import ipaddress
 
-import pytest
+from netcourse.checks import addresses
 
-from netcourse.checks import FAILED, PASSED
-from netcourse.checks.addresses import check_address_kind, check_subnet_facts
+from .three_ways import ThreeWays, right, wrong
 
 
 def stub(text: str):
@@ -92,32 +91,28 @@ def facts_strings(cidr):
 
 
 SUBNET_WRONG = [
-    (facts_strict, {"host-bits-set"}, "strict=False"),
-    (facts_minus_two, {"point-to-point"}, "RFC 3021"),
-    (
+    wrong(facts_strict, {"host-bits-set"}, "strict=False"),
+    wrong(facts_minus_two, {"point-to-point"}, "RFC 3021"),
+    wrong(
         facts_variant(usable_hosts=lambda n, r: n.num_addresses - 1),
         {"usable-hosts", "point-to-point"},
         "off by one",
     ),
-    (
-        facts_variant(usable_hosts=lambda n, r: n.num_addresses),
-        {"usable-hosts"},
-        "subtract 2",
-    ),
-    (
+    wrong(facts_variant(usable_hosts=lambda n, r: n.num_addresses), {"usable-hosts"}, "subtract 2"),
+    wrong(
         facts_variant(
             first_host=lambda n, r: n.network_address, last_host=lambda n, r: n.broadcast_address
         ),
         {"first-and-last-host"},
         "the one after it",
     ),
-    (
+    wrong(
         facts_variant(broadcast=lambda n, r: n.network_address),
         {"broadcast", "host-bits-set"},
         "the broadcast address is the last one",
     ),
-    (facts_variant(netmask=lambda n, r: n.hostmask), {"network-and-mask"}, "host mask"),
-    (
+    wrong(facts_variant(netmask=lambda n, r: n.hostmask), {"network-and-mask"}, "host mask"),
+    wrong(
         facts_strings,
         {
             "returns-dict",
@@ -131,21 +126,6 @@ SUBNET_WRONG = [
         "return an ipaddress.IPv4Network",
     ),
 ]
-
-
-@pytest.mark.parametrize(
-    ("wrong", "failing", "phrase"), SUBNET_WRONG, ids=[w[0].__name__ for w in SUBNET_WRONG]
-)
-def test_subnet_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
-    report = check_subnet_facts(wrong)
-    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
-    assert phrase in str(report), str(report)
-
-
-def test_subnet_stub_and_reference():
-    assert check_subnet_facts(stub).not_attempted
-    report = check_subnet_facts(subnet_facts)
-    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
 
 
 # -- address_kind: wrong answers ------------------------------------------------------
@@ -196,32 +176,32 @@ def kind_returns_bool_flags(text):
 
 
 ADDRESS_WRONG = [
-    (kind_uses_is_private, {"other", "ipv6"}, "is not the RFC 1918 test"),
-    (
+    wrong(kind_uses_is_private, {"other", "ipv6"}, "is not the RFC 1918 test"),
+    wrong(
         kind_is_private_first,
         {"unspecified", "loopback", "link-local", "other", "ipv6"},
         "expected 'loopback'",
     ),
-    (kind_only_127_0_0_1, {"loopback"}, "the whole of 127.0.0.0/8"),
-    (
+    wrong(kind_only_127_0_0_1, {"loopback"}, "the whole of 127.0.0.0/8"),
+    wrong(
         kind_with_ranges(["10.0.0.0/8", "172.16.0.0/16", "192.168.0.0/16", "fc00::/7"]),
         {"private"},
         "172.16.0.0/12",
     ),
-    (
+    wrong(
         kind_with_ranges(["10.0.0.0/8", "172.0.0.0/8", "192.168.0.0/16", "fc00::/7"]),
         {"other"},
         "is not the RFC 1918 test",
     ),
-    (
+    wrong(
         kind_with_ranges(
             ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"], "100.64.0.0/16"
         ),
         {"shared"},
         "RFC 6598",
     ),
-    (kind_ipv4_only, {"ipv6"}, "fc00::/7"),
-    (
+    wrong(kind_ipv4_only, {"ipv6"}, "fc00::/7"),
+    wrong(
         kind_returns_bool_flags,
         {
             "returns-str",
@@ -239,18 +219,21 @@ ADDRESS_WRONG = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("wrong", "failing", "phrase"),
-    ADDRESS_WRONG,
-    ids=[f"wrong{i}" for i in range(len(ADDRESS_WRONG))],
-)
-def test_address_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
-    report = check_address_kind(wrong)
-    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
-    assert phrase in str(report), str(report)
+class TestSubnetFacts(ThreeWays):
+    checklist = addresses.SUBNET_CHECKS
+    stubs = [right(stub)]
+    references = [right(subnet_facts)]
+    corpus = SUBNET_WRONG
+
+    def check(self, case, only=None):
+        return addresses.check_subnet_facts(case.answer, only)
 
 
-def test_address_stub_and_reference():
-    assert check_address_kind(stub).not_attempted
-    report = check_address_kind(address_kind)
-    assert [r.status for r in report.results] == [PASSED] * len(report.results), str(report)
+class TestAddressKind(ThreeWays):
+    checklist = addresses.ADDRESS_CHECKS
+    stubs = [right(stub)]
+    references = [right(address_kind)]
+    corpus = ADDRESS_WRONG
+
+    def check(self, case, only=None):
+        return addresses.check_address_kind(case.answer, only)

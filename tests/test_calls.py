@@ -90,3 +90,14 @@ def test_student_threads_leave_out_the_checkers_own():
         assert len(started) == 1 and started[0] is not call._background.thread
     finally:
         gate.set()
+
+
+def test_expect_calls_in_this_thread_when_no_thread_can_start(monkeypatch):
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    expect_returns(abs, (-3,), 3, "why")
+    expect_raises(int, ("x",), ValueError, "why")
+    with pytest.raises(CheckFailure, match="returned 1 instead of raising"):
+        expect_raises(int, ("1",), ValueError, "why")

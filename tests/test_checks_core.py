@@ -4,11 +4,14 @@ import pytest
 
 from netcourse.checks import (
     FAILED,
+    NOT_ATTEMPTED,
     PASSED,
     SKIPPED,
     CheckFailure,
+    Checklist,
     NotAttempted,
     SkipCheck,
+    UnknownCheck,
     call_student,
     expect_raises,
     expect_returns,
@@ -58,15 +61,64 @@ def test_require_lists_every_failure_and_only_the_named_ones():
         report.require("nope")
 
 
-def test_a_stub_is_not_attempted_and_the_rest_is_skipped():
+def test_a_stub_is_not_attempted_and_the_rest_is_not_run():
     report = run_checks("demo", [("a", lambda: call_student(stub, 1)), ("b", lambda: None)])
-    assert report.not_attempted
-    assert report["a"].status == FAILED and report["a"].message.startswith("not attempted")
-    assert report["b"].status == SKIPPED
+    assert report.not_attempted and not report.passed
+    assert (
+        report["a"].status == NOT_ATTEMPTED and "raise NotImplementedError" in report["a"].message
+    )
+    assert report["b"].status == NOT_ATTEMPTED and report["b"].message == "not attempted: see a"
+    assert report.failed() == []
     with pytest.raises(NotAttempted, match="raise NotImplementedError"):
         report.require()
     with pytest.raises(NotAttempted, match="raise NotImplementedError"):
-        report.require("b")  # skipped because the code is a stub: not a pass
+        report.require("b")  # not run because the code is a stub: not a pass
+
+
+def test_not_attempted_comes_from_the_exception_type_not_the_message():
+    def says_it():
+        raise CheckFailure("not attempted, says the message")
+
+    report = run_checks("demo", [("a", says_it), ("b", lambda: None)])
+    assert report["a"].status == FAILED and report["b"].status == PASSED
+    assert not report.not_attempted
+
+
+CHECKS: Checklist[int] = Checklist("demo")
+
+
+@CHECKS.check("positive")
+def _positive(n: int) -> None:
+    if n <= 0:
+        raise CheckFailure(f"{n} is not positive")
+
+
+@CHECKS.check("even")
+def _even(n: int) -> None:
+    if n % 2:
+        raise CheckFailure(f"{n} is odd")
+
+
+def test_a_checklist_runs_its_checks_in_the_order_declared_on_one_subject():
+    assert CHECKS.ids == ("positive", "even")
+    report = CHECKS.run("three", 3)
+    assert [(r.id, r.status) for r in report.results] == [("positive", PASSED), ("even", FAILED)]
+    assert [r.id for r in CHECKS.run("four", 4, only=["even", "positive"]).results] == [
+        "positive",
+        "even",
+    ]
+    wrapped = []
+    CHECKS.run("two", 2, wrap=lambda thunk: wrapped.append(thunk) or thunk)
+    assert len(wrapped) == 2
+
+
+def test_a_checklist_refuses_unknown_ids_a_bare_string_and_a_second_declaration():
+    with pytest.raises(UnknownCheck, match="no such demo check: odd; known: positive, even"):
+        CHECKS.select(["odd"])
+    with pytest.raises(TypeError, match=r"\['even'\]"):
+        CHECKS.select("even")
+    with pytest.raises(ValueError, match="twice"):
+        CHECKS.check("even")(_even)
 
 
 def test_call_student_turns_errors_into_failures_with_hints():

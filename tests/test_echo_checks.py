@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import pytest
 
-from netcourse.checks import FAILED, PASSED, SKIPPED
-from netcourse.checks.echo import CHECK_IDS, EXERCISE_CHECKS, check_server
+from netcourse.checks import echo
+from netcourse.checks.echo import check_server
 from netcourse.checks.harness.server import POOL_KINDS
 
 from .echo_servers import REFERENCES, WORKERS
 from .echo_wrong import ABANDON, CORPUS
+from .three_ways import ThreeWays, right
 
 
 def workers_for(kind: str) -> int | None:
@@ -39,61 +41,49 @@ def pool_stub(listener, stop, workers):
     raise NotImplementedError()
 
 
-@pytest.mark.parametrize(
-    ("serve", "kind"),
-    [
-        (stub, "sequential"),
-        (stub, "threads"),
-        (async_stub, "asyncio"),
-        (stub, "gevent"),
-        (pool_stub, "thread-pool"),
-    ],
-)
-def test_stub_is_not_attempted_and_costs_no_time(serve, kind):
-    start = time.monotonic()
-    report = check_server(serve, kind, workers=workers_for(kind))
-    assert report.not_attempted, str(report)
-    assert report.results[0].status == FAILED
-    assert all(r.status == SKIPPED for r in report.results[1:]), str(report)
-    assert time.monotonic() - start < 5
-
-
 SLOW_TO_START = {"process-pool"}  # a pool of processes takes a second or two to start
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_TO_START else n for n in REFERENCES],
-)
-def test_reference_passes_every_check_of_its_kind(name):
-    serve, kind = REFERENCES[name]
-    report = check_server(serve, kind, workers=workers_for(kind))
-    assert [r.id for r in report.results] == list(EXERCISE_CHECKS[kind])
-    assert all(r.status == PASSED for r in report.results), str(report)
-    report.require()
+class TestEchoServer(ThreeWays):
+    checklist = echo.CHECKS
+    stubs = [
+        right(stub, kind="sequential"),
+        right(stub, kind="threads"),
+        right(async_stub, kind="asyncio"),
+        right(stub, kind="gevent"),
+        right(pool_stub, kind="thread-pool", workers=WORKERS),
+    ]
+    references = [
+        right(serve, label=name, slow=name in SLOW_TO_START, kind=kind, workers=workers_for(kind))
+        for name, (serve, kind) in REFERENCES.items()
+    ]
+    corpus = [replace(case, slow=True) for case in CORPUS]
 
+    def check(self, case, only=None):
+        return echo.check_server(case.answer, only=only, **case.options)
 
-@pytest.mark.slow
-@pytest.mark.parametrize("wrong", CORPUS, ids=[w.name for w in CORPUS])
-def test_wrong_server_fails_exactly_its_checks(wrong, abandon_spinners):
-    report = check_server(wrong.serve, wrong.kind, workers=wrong.workers)
-    failed = {r.id for r in report.results if r.status == FAILED}
-    assert failed == wrong.fails, str(report)
-    assert all(r.status == PASSED for r in report.results if r.id not in wrong.fails)
-    assert not report.not_attempted
-    messages = " ".join(r.message for r in report.results)
-    assert wrong.phrase in messages, str(report)
+    def test_the_stub_costs_no_time(self):
+        start = time.monotonic()
+        self.check(self.stubs[1])
+        assert time.monotonic() - start < 5
 
+    def test_the_reference_passes_every_check(self, reference):
+        report = self.check(reference)
+        assert [r.id for r in report.results] == list(
+            echo.EXERCISE_CHECKS[reference.options["kind"]]
+        )
+        super().test_the_reference_passes_every_check(reference)
 
-def test_the_corpus_covers_every_check():
-    failed = set().union(*(w.fails for w in CORPUS))
-    assert failed == set(CHECK_IDS)
-    assert len(CORPUS) >= 15
+    def test_the_wrong_answer_fails_exactly_its_checks(self, case, abandon_spinners):
+        super().test_the_wrong_answer_fails_exactly_its_checks(case)
+
+    def test_the_corpus_is_large(self):
+        assert len(self.corpus) >= 15
 
 
 def test_a_selection_runs_only_those_checks_in_order():
     serve, kind = REFERENCES["threads"]
-    report = check_server(serve, kind, checks=["stop", "short"])
+    report = check_server(serve, kind, only=["stop", "short"])
     assert [r.id for r in report.results] == ["short", "stop"]
     assert report.passed
 
@@ -103,7 +93,7 @@ def test_a_selection_runs_only_those_checks_in_order():
     [
         ({"kind": "fibers"}, "unknown kind"),
         ({"kind": "thread-pool"}, "workers=N"),
-        ({"kind": "threads", "checks": ["shorts"]}, "no such echo check"),
+        ({"kind": "threads", "only": ["shorts"]}, "no such echo check"),
         ({"kind": "threads", "large": 1000}, "at least 1 MiB"),
     ],
 )
@@ -118,7 +108,7 @@ def test_what_a_server_prints_is_counted_not_shown(capsys):
         print("listening")
         serve(listener, stop)
 
-    report = check_server(chatty, checks=["short"])
+    report = check_server(chatty, only=["short"])
     assert report.passed
     assert "printed 1 line(s)" in report.subject and "'listening'" in report.subject
     assert capsys.readouterr().out == ""

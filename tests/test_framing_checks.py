@@ -6,9 +6,10 @@ import struct
 
 import pytest
 
-from netcourse.checks import FAILED, PASSED, CheckFailure, expect_raises, expect_returns
-from netcourse.checks.framing import check_length_prefixed, check_recv_exactly
+from netcourse.checks import CheckFailure, expect_raises, expect_returns, framing
 from netcourse.tools.framing import fed, frame
+
+from .three_ways import ThreeWays, right, wrong
 
 
 def recv_exactly(sock, n):
@@ -85,36 +86,14 @@ def connection_error_at_eof(sock, n):
     return data
 
 
-def case(wrong, fails, phrase, slow=False):
-    """A wrong answer, the checks it fails, and a phrase its messages say."""
-    return pytest.param(wrong, fails, phrase, id=wrong.__name__, marks=[pytest.mark.slow] * slow)
-
-
 RECV_WRONG = [
-    case(one_recv, {"in-pieces", "large", "end-of-stream"}, "call recv() again"),
-    case(over_reads, {"leaves-the-rest", "end-of-stream"}, "bytes still missing", slow=True),
-    case(spins_at_eof, {"end-of-stream"}, "did not return within", slow=True),
-    case(partial_at_eof, {"end-of-stream"}, "returned b'abc'"),
-    case(connection_error_at_eof, {"end-of-stream"}, "raised ConnectionError"),
-    case(returns_bytearray, {"whole", "in-pieces", "leaves-the-rest", "large"}, "return bytes"),
+    wrong(one_recv, {"in-pieces", "large", "end-of-stream"}, "call recv() again"),
+    wrong(over_reads, {"leaves-the-rest", "end-of-stream"}, "bytes still missing", slow=True),
+    wrong(spins_at_eof, {"end-of-stream"}, "did not return within", slow=True),
+    wrong(partial_at_eof, {"end-of-stream"}, "returned b'abc'"),
+    wrong(connection_error_at_eof, {"end-of-stream"}, "raised ConnectionError"),
+    wrong(returns_bytearray, {"whole", "in-pieces", "leaves-the-rest", "large"}, "return bytes"),
 ]
-
-
-def test_recv_exactly_stub_is_not_attempted():
-    report = check_recv_exactly(stub)
-    assert report.not_attempted
-
-
-def test_recv_exactly_reference_passes():
-    report = check_recv_exactly(recv_exactly)
-    assert all(r.status == PASSED for r in report.results), str(report)
-
-
-@pytest.mark.parametrize(("wrong", "fails", "phrase"), RECV_WRONG)
-def test_recv_exactly_wrong_answers(wrong, fails, phrase):
-    report = check_recv_exactly(wrong)
-    assert {r.id for r in report.results if r.status == FAILED} == fails, str(report)
-    assert phrase in " ".join(r.message for r in report.results), str(report)
 
 
 # --- length-prefixed messages -----------------------------------------------------
@@ -145,47 +124,47 @@ def recv_whole_chunk(sock):
 
 
 PREFIX_WRONG = [
-    (
-        send_little_endian,
-        recv_little_endian,
+    wrong(
+        (send_little_endian, recv_little_endian),
         {"wire-format", "in-pieces", "back-to-back", "large"},
         "big-endian",
     ),
-    (send_with_send, recv_message, {"large"}, "use sendall()"),
-    (
-        send_message,
-        recv_with_two_recvs,
+    wrong((send_with_send, recv_message), {"large"}, "use sendall()"),
+    wrong(
+        (send_message, recv_with_two_recvs),
         {"in-pieces", "large", "end-of-stream"},
         "the length itself split",
     ),
-    (
-        send_message,
-        recv_whole_chunk,
+    wrong(
+        (send_message, recv_whole_chunk),
         {"round-trip", "back-to-back", "in-pieces", "large", "end-of-stream"},
         "nothing more",
     ),
 ]
 
 
-def test_length_prefixed_stub_is_not_attempted():
-    assert check_length_prefixed(stub, stub).not_attempted
-    assert check_length_prefixed(send_message, stub).not_attempted
+class TestRecvExactly(ThreeWays):
+    checklist = framing.RECV_EXACTLY_CHECKS
+    stubs = [right(stub)]
+    references = [right(recv_exactly)]
+    corpus = RECV_WRONG
+
+    def check(self, case, only=None):
+        return framing.check_recv_exactly(case.answer, only)
 
 
-def test_length_prefixed_reference_passes():
-    report = check_length_prefixed(send_message, recv_message)
-    assert all(r.status == PASSED for r in report.results), str(report)
+class TestLengthPrefixed(ThreeWays):
+    checklist = framing.MESSAGE_CHECKS
+    stubs = [right((stub, stub))]
+    references = [right((send_message, recv_message))]
+    corpus = PREFIX_WRONG
 
+    def check(self, case, only=None):
+        return framing.check_length_prefixed(*case.answer, only)
 
-@pytest.mark.parametrize(
-    ("send", "recv", "fails", "phrase"),
-    PREFIX_WRONG,
-    ids=[f"{w[0].__name__}-{w[1].__name__}" for w in PREFIX_WRONG],
-)
-def test_length_prefixed_wrong_answers(send, recv, fails, phrase):
-    report = check_length_prefixed(send, recv)
-    assert {r.id for r in report.results if r.status == FAILED} == fails, str(report)
-    assert phrase in " ".join(r.message for r in report.results), str(report)
+    def test_a_half_done_answer_is_not_attempted(self):
+        report = framing.check_length_prefixed(send_message, stub)
+        assert report["wire-format"].status == "passed" and report.not_attempted, str(report)
 
 
 # --- fed() with the generic expect_* helpers, as hidden tests use it ----------------

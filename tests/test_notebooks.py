@@ -8,8 +8,10 @@ import sys
 
 import pytest
 
+from netcourse.course.cells import is_test_cell, nbgrader_meta
+
 from .conftest import ROOT, run_netcourse
-from .notebook_tools import errors, execute, is_test_cell, nbgrader_meta, read, stderr_text
+from .notebook_tools import errors, execute, read, stderr_text
 
 SOURCES = sorted((ROOT / "solutions").glob("*/*.ipynb"))
 RELEASED = sorted((ROOT / "notebooks").glob("*/*.ipynb"))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import contextlib
 
-import pytest
+from netcourse.checks.echo import udp
 
-from netcourse.checks import FAILED, PASSED
-from netcourse.checks.echo.udp import CHECK_IDS, check_udp_server
+from .three_ways import ThreeWays, right, wrong
 
 MAX = 65535
 
@@ -70,35 +69,22 @@ def ignores_stop(sock, stop):
         sock.sendto(data, address)
 
 
-def test_stub_is_not_attempted():
-    report = check_udp_server(stub)
-    assert report.not_attempted and report.results[0].status == FAILED
-
-
-def test_reference_passes_every_check():
-    report = check_udp_server(reference)
-    assert [r.id for r in report.results] == list(CHECK_IDS)
-    assert all(r.status == PASSED for r in report.results), str(report)
-
-
-def case(serve, fails, phrase, slow=False):
-    """A wrong server, the checks it fails, a phrase its messages say."""
-    return pytest.param(serve, fails, phrase, id=serve.__name__, marks=[pytest.mark.slow] * slow)
-
-
 ALL_REPLIES = {"short", "binary", "empty", "boundaries", "large", "two-clients"}
 WRONG = [
-    case(small_buffer, {"large"}, "give it 65535"),
-    case(first_client_only, {"two-clients"}, "never to an address kept"),
-    case(stops_on_empty, {"empty"}, "does not mean that the client has finished"),
-    case(decodes_text, {"binary", "large"}, "without decoding"),
-    case(replies_twice, ALL_REPLIES, "b'\\n'"),
-    case(ignores_stop, {"stop"}, "did not return within", slow=True),
+    wrong(small_buffer, {"large"}, "give it 65535"),
+    wrong(first_client_only, {"two-clients"}, "never to an address kept"),
+    wrong(stops_on_empty, {"empty"}, "does not mean that the client has finished"),
+    wrong(decodes_text, {"binary", "large"}, "without decoding"),
+    wrong(replies_twice, ALL_REPLIES, "b'\\n'"),
+    wrong(ignores_stop, {"stop"}, "did not return within", slow=True),
 ]
 
 
-@pytest.mark.parametrize(("serve", "fails", "phrase"), WRONG)
-def test_wrong_server_fails_exactly_its_checks(serve, fails, phrase):
-    report = check_udp_server(serve)
-    assert {r.id for r in report.results if r.status == FAILED} == fails, str(report)
-    assert phrase in " ".join(r.message for r in report.results), str(report)
+class TestUdpEchoServer(ThreeWays):
+    checklist = udp.CHECKS
+    stubs = [right(stub)]
+    references = [right(reference)]
+    corpus = WRONG
+
+    def check(self, case, only=None):
+        return udp.check_udp_server(case.answer, only)

@@ -1,9 +1,8 @@
 """The 00-welcome warm-up checker, three ways: the stub, the reference, realistic wrong answers."""
 
-import pytest
+from netcourse.checks import warmup
 
-from netcourse.checks import FAILED, PASSED
-from netcourse.checks.warmup import check_frame_line
+from .three_ways import ThreeWays, right, wrong
 
 
 def reference(text: str) -> bytes:
@@ -14,18 +13,6 @@ def reference(text: str) -> bytes:
 
 def stub(text: str) -> bytes:
     raise NotImplementedError()
-
-
-def test_stub_is_not_attempted():
-    report = check_frame_line(stub)
-    assert report.not_attempted
-    assert report.results[0].message.startswith("not attempted")
-
-
-def test_reference_passes_every_check():
-    report = check_frame_line(reference)
-    assert [r.status for r in report.results] == [PASSED] * 4, str(report)
-    report.require()
 
 
 def returns_str(text):
@@ -72,22 +59,20 @@ def strips_newlines(text):
     return text.replace("\n", " ").encode("utf-8") + b"\n"
 
 
-WRONG = [
-    (returns_str, {"returns-bytes", "ends-with-newline", "utf-8"}, "sockets carry bytes"),
-    (no_newline, {"ends-with-newline", "utf-8"}, "no newline"),
-    (crlf, {"ends-with-newline", "utf-8"}, "bare b'\\n'"),
-    (ascii_only, {"utf-8"}, "UnicodeEncodeError"),
-    (latin1_replace, {"utf-8"}, "encoded as UTF-8"),
-    (accepts_newlines, {"rejects-newline"}, "raise ValueError instead"),
-    (wrong_exception, {"rejects-newline"}, "raised TypeError"),
-    (strips_newlines, {"rejects-newline"}, "would end the message early"),
-]
+class TestFrameLine(ThreeWays):
+    checklist = warmup.CHECKS
+    stubs = [right(stub)]
+    references = [right(reference)]
+    corpus = [
+        wrong(returns_str, {"returns-bytes", "ends-with-newline", "utf-8"}, "sockets carry bytes"),
+        wrong(no_newline, {"ends-with-newline", "utf-8"}, "no newline"),
+        wrong(crlf, {"ends-with-newline", "utf-8"}, "bare b'\\n'"),
+        wrong(ascii_only, {"utf-8"}, "UnicodeEncodeError"),
+        wrong(latin1_replace, {"utf-8"}, "encoded as UTF-8"),
+        wrong(accepts_newlines, {"rejects-newline"}, "raise ValueError instead"),
+        wrong(wrong_exception, {"rejects-newline"}, "raised TypeError"),
+        wrong(strips_newlines, {"rejects-newline"}, "would end the message early"),
+    ]
 
-
-@pytest.mark.parametrize(("wrong", "failing", "phrase"), WRONG, ids=[w[0].__name__ for w in WRONG])
-def test_wrong_answer_fails_exactly_the_right_checks(wrong, failing, phrase):
-    report = check_frame_line(wrong)
-    assert {r.id for r in report.results if r.status == FAILED} == failing, str(report)
-    assert not report.not_attempted
-    messages = " ".join(r.message for r in report.results)
-    assert phrase in messages, str(report)
+    def check(self, case, only=None):
+        return warmup.check_frame_line(case.answer, only)

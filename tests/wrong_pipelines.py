@@ -7,6 +7,7 @@ import threading
 
 from .conftest import QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers
+from .three_ways import wrong
 
 reference = load_answers(ROOT / "solutions" / QUEUES_AND_POOLS, "pipeline")["run_pipeline"]
 stub = load_answers(ROOT / "notebooks" / QUEUES_AND_POOLS, "pipeline")["run_pipeline"]
@@ -106,12 +107,27 @@ def sequential(items, work, workers=4, maxsize=8):
 
 
 # (wrong answer, the checks it fails, a phrase its messages must contain)
+def works_twice(items, work, workers=4, maxsize=8):
+    """Lets the workers run work(), then calls it again on every item to have the results in
+    order ("to be sure"): each item is processed twice."""
+    seen = []
+
+    def recorded():
+        for index, item in enumerate(items):
+            seen.append(item)
+            yield index, item
+
+    _pipeline(recorded(), work, workers, queue.Queue(maxsize))
+    return [work(item) for item in seen]
+
+
 WRONG = [
-    (unbounded, {"back-pressure"}, "whose put blocks while it is full"),
-    (reads_everything_first, {"back-pressure"}, "had already taken 200 of 200 items"),
-    (arrival_order, {"results"}, "in the wrong order"),
-    (exception_kills_worker, {"exception", "no-leak"}, "an exception in a thread"),
-    (failures_become_none, {"exception"}, "returned although work raised"),
-    (one_stop_for_all, {"no-leak"}, "still alive when run_pipeline returned"),
-    (sequential, {"concurrency"}, "never filled"),
+    wrong(works_twice, {"exactly-once", "concurrency"}, "processed more than once"),
+    wrong(unbounded, {"back-pressure"}, "whose put blocks while it is full"),
+    wrong(reads_everything_first, {"back-pressure"}, "had already taken 200 of 200 items"),
+    wrong(arrival_order, {"results"}, "in the wrong order"),
+    wrong(exception_kills_worker, {"exception", "no-leak"}, "an exception in a thread"),
+    wrong(failures_become_none, {"exception"}, "returned although work raised"),
+    wrong(one_stop_for_all, {"no-leak"}, "still alive when run_pipeline returned"),
+    wrong(sequential, {"concurrency"}, "never filled"),
 ]

@@ -9,6 +9,7 @@ from concurrent.futures import Executor, Future
 
 from .conftest import QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers
+from .three_ways import wrong
 
 Reference = load_answers(ROOT / "solutions" / QUEUES_AND_POOLS, "pool")["Pool"]
 Stub = load_answers(ROOT / "notebooks" / QUEUES_AND_POOLS, "pool")["Pool"]
@@ -187,7 +188,7 @@ class OneTaskAtATime(Reference):
 
 # (wrong answer, the checks it fails, a phrase its messages must contain)
 WRONG = [
-    (
+    wrong(
         TargetlessThreads,
         {
             "runs-tasks",
@@ -200,14 +201,16 @@ WRONG = [
         },
         "without a target runs nothing",
     ),
-    (ThreadPerTask, {"worker-count", "reuses-threads"}, "not a thread per task"),
-    (Inline, {"concurrency", "worker-count", "shutdown-wait"}, "not run it or wait for it"),
-    (ExceptionKillsWorker, {"exceptions"}, "an exception in a thread: Pool-worker-0: ValueError"),
-    (ExceptionSwallowed, {"exceptions"}, "future.set_exception(exc)"),
-    (ResultNeverSet, {"results", "exceptions"}, "future.set_result(value)"),
-    (ShutdownDoesNotWait, {"shutdown-wait"}, "join the workers"),
-    (ShutdownDoesNotStop, {"no-leak"}, "one sentinel per worker"),
-    (ShutdownDropsQueued, {"shutdown-wait"}, "tasks still queued at shutdown must run too"),
-    (OneWorkerTooFew, {"concurrency", "exceptions"}, "never filled"),
-    (OneTaskAtATime, {"concurrency"}, "at most 1 of"),
+    wrong(ThreadPerTask, {"worker-count", "reuses-threads"}, "not a thread per task"),
+    wrong(Inline, {"concurrency", "worker-count", "shutdown-wait"}, "not run it or wait for it"),
+    wrong(
+        ExceptionKillsWorker, {"exceptions"}, "an exception in a thread: Pool-worker-0: ValueError"
+    ),
+    wrong(ExceptionSwallowed, {"exceptions"}, "future.set_exception(exc)"),
+    wrong(ResultNeverSet, {"results", "exceptions"}, "future.set_result(value)"),
+    wrong(ShutdownDoesNotWait, {"shutdown-wait"}, "join the workers"),
+    wrong(ShutdownDoesNotStop, {"no-leak"}, "one sentinel per worker"),
+    wrong(ShutdownDropsQueued, {"shutdown-wait"}, "tasks still queued at shutdown must run too"),
+    wrong(OneWorkerTooFew, {"concurrency", "exceptions"}, "never filled"),
+    wrong(OneTaskAtATime, {"concurrency"}, "at most 1 of"),
 ]

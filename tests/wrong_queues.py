@@ -14,6 +14,7 @@ from netcourse.compat import ShutDown
 
 from .conftest import QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers
+from .three_ways import wrong
 
 Reference = load_answers(ROOT / "solutions" / QUEUES_AND_POOLS, "queue")["Queue"]
 Stub = load_answers(ROOT / "notebooks" / QUEUES_AND_POOLS, "queue")["Queue"]
@@ -267,29 +268,29 @@ RACY = {"CheckThenTake", "IfNotWhile"}
 
 # (wrong answer, the checks it fails, a phrase its messages must contain)
 WRONG = [
-    (IfNotWhile, {"blocks-when-full", "blocks-when-empty", "exactly-once"}, "`while` loop"),
-    (OneConditionNotify, {"blocks-when-empty"}, "lost wakeup"),
-    (JoinNotifiesOne, {"task-done-join"}, "notify_all()"),
-    (ShutdownNotifiesOne, {"shutdown"}, "wake every blocked caller"),
-    (
+    wrong(IfNotWhile, {"blocks-when-full", "blocks-when-empty", "exactly-once"}, "`while` loop"),
+    wrong(OneConditionNotify, {"blocks-when-empty"}, "lost wakeup"),
+    wrong(JoinNotifiesOne, {"task-done-join"}, "notify_all()"),
+    wrong(ShutdownNotifiesOne, {"shutdown"}, "wake every blocked caller"),
+    wrong(
         GetNeverNotifies,
         {"blocks-when-full", "blocks-when-empty", "timeouts", "exactly-once", "no-busy-wait"},
         "get must wake a waiting put",
     ),
-    (BusyPolling, {"no-busy-wait"}, "polls instead of sleeping"),
-    (NoBound, {"blocks-when-full", "timeouts", "no-busy-wait", "shutdown"}, "maxsize items"),
-    (Lifo, {"fifo"}, "last-in first-out"),
-    (TimeoutIgnored, {"timeouts"}, "after its timeout"),
-    (TimeoutWrongException, {"timeouts"}, "not queue.Empty"),
-    (TimeoutSleeps, {"timeouts"}, "not time.sleep(timeout)"),
-    (
+    wrong(BusyPolling, {"no-busy-wait"}, "polls instead of sleeping"),
+    wrong(NoBound, {"blocks-when-full", "timeouts", "no-busy-wait", "shutdown"}, "maxsize items"),
+    wrong(Lifo, {"fifo"}, "last-in first-out"),
+    wrong(TimeoutIgnored, {"timeouts"}, "after its timeout"),
+    wrong(TimeoutWrongException, {"timeouts"}, "not queue.Empty"),
+    wrong(TimeoutSleeps, {"timeouts"}, "not time.sleep(timeout)"),
+    wrong(
         TaskDoneNeverCounts,
         {"task-done-join", "too-many-task-done", "no-busy-wait", "shutdown"},
         "task_done must wake the joiners",
     ),
-    (CountGoesNegative, {"too-many-task-done"}, "never goes below 0"),
-    (CheckThenTake, {"exactly-once"}, "raised IndexError"),
-    (ShutdownDropsItems, {"shutdown"}, "can still be taken"),
-    (ImmediateKeepsCount, {"shutdown"}, "counts each discarded item as done"),
-    (OwnShutDown, {"shutdown"}, "raise netcourse.compat.ShutDown"),
+    wrong(CountGoesNegative, {"too-many-task-done"}, "never goes below 0"),
+    wrong(CheckThenTake, {"exactly-once"}, "raised IndexError"),
+    wrong(ShutdownDropsItems, {"shutdown"}, "can still be taken"),
+    wrong(ImmediateKeepsCount, {"shutdown"}, "counts each discarded item as done"),
+    wrong(OwnShutDown, {"shutdown"}, "raise netcourse.compat.ShutDown"),
 ]

@@ -12,26 +12,32 @@ from types import ModuleType
 from .harness.calls import expect_raises, expect_returns
 from .harness.core import (
     FAILED,
+    NOT_ATTEMPTED,
     PASSED,
     SKIPPED,
     CheckFailure,
+    Checklist,
     CheckResult,
     NotAttempted,
     Report,
     SkipCheck,
+    UnknownCheck,
     call_student,
     run_checks,
 )
 
 __all__ = [
     "FAILED",
+    "NOT_ATTEMPTED",
     "PASSED",
     "SKIPPED",
     "CheckFailure",
     "CheckResult",
+    "Checklist",
     "NotAttempted",
     "Report",
     "SkipCheck",
+    "UnknownCheck",
     "call_student",
     "expect_raises",
     "expect_returns",

@@ -10,13 +10,16 @@ mixed up, ``strict=False`` forgotten, /12 remembered as /16.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
-from .harness.core import CheckFailure, Report, call_student, describe_call, run_checks
+from .harness.core import CheckFailure, Checklist, Report, call_student, describe_call
 
 SubnetFacts = Callable[[str], dict]
 AddressKind = Callable[[str], str]
+SUBNET_CHECKS: Checklist[SubnetFacts] = Checklist("subnet_facts")
+ADDRESS_CHECKS: Checklist[AddressKind] = Checklist("address_kind")
 
 SUBNET_KEYS = ("network", "netmask", "broadcast", "first_host", "last_host", "usable_hosts")
 KINDS = ("unspecified", "loopback", "link-local", "multicast", "private", "shared", "other")
@@ -55,6 +58,7 @@ def _same(cidr: str, key: str, found: Any, expected: Any, hints: dict[Any, str])
     )
 
 
+@SUBNET_CHECKS.check("returns-dict")
 def _returns_dict(subnet_facts: SubnetFacts) -> None:
     result = _facts(subnet_facts, "192.168.10.0/24")
     extra = [key for key in result if key not in SUBNET_KEYS]
@@ -76,6 +80,7 @@ def _returns_dict(subnet_facts: SubnetFacts) -> None:
             )
 
 
+@SUBNET_CHECKS.check("network-and-mask")
 def _network_and_mask(subnet_facts: SubnetFacts) -> None:
     for cidr, mask in (("192.168.10.0/24", "255.255.255.0"), ("10.20.0.0/14", "255.252.0.0")):
         result = _facts(subnet_facts, cidr)
@@ -90,6 +95,7 @@ def _network_and_mask(subnet_facts: SubnetFacts) -> None:
         )
 
 
+@SUBNET_CHECKS.check("host-bits-set")
 def _host_bits_set(subnet_facts: SubnetFacts) -> None:
     cidr = "192.168.10.77/24"
     result = _facts(subnet_facts, cidr)
@@ -97,6 +103,7 @@ def _host_bits_set(subnet_facts: SubnetFacts) -> None:
     _same(cidr, "broadcast", result["broadcast"], IPV4("192.168.10.255"), {})
 
 
+@SUBNET_CHECKS.check("broadcast")
 def _broadcast(subnet_facts: SubnetFacts) -> None:
     for cidr, broadcast in (
         ("192.168.10.0/24", "192.168.10.255"),
@@ -115,6 +122,7 @@ def _broadcast(subnet_facts: SubnetFacts) -> None:
         )
 
 
+@SUBNET_CHECKS.check("first-and-last-host")
 def _first_and_last(subnet_facts: SubnetFacts) -> None:
     for cidr, first, last in (
         ("192.168.10.0/24", "192.168.10.1", "192.168.10.254"),
@@ -145,6 +153,7 @@ def _first_and_last(subnet_facts: SubnetFacts) -> None:
         )
 
 
+@SUBNET_CHECKS.check("usable-hosts")
 def _usable_hosts(subnet_facts: SubnetFacts) -> None:
     for cidr, count in (("192.168.10.0/24", 254), ("10.20.0.0/14", 262142), ("172.16.5.4/30", 2)):
         total = ipaddress.IPv4Network(cidr).num_addresses
@@ -163,6 +172,7 @@ def _usable_hosts(subnet_facts: SubnetFacts) -> None:
         )
 
 
+@SUBNET_CHECKS.check("point-to-point")
 def _point_to_point(subnet_facts: SubnetFacts) -> None:
     cases = (
         ("198.51.100.6/31", "198.51.100.6", "198.51.100.7", 2),
@@ -188,20 +198,9 @@ def _point_to_point(subnet_facts: SubnetFacts) -> None:
                 )
 
 
-def check_subnet_facts(subnet_facts: SubnetFacts) -> Report:
+def check_subnet_facts(subnet_facts: SubnetFacts, only: Iterable[str] | None = None) -> Report:
     """Run the visible checks on a student's ``subnet_facts``."""
-    return run_checks(
-        "subnet_facts",
-        [
-            ("returns-dict", lambda: _returns_dict(subnet_facts)),
-            ("network-and-mask", lambda: _network_and_mask(subnet_facts)),
-            ("host-bits-set", lambda: _host_bits_set(subnet_facts)),
-            ("broadcast", lambda: _broadcast(subnet_facts)),
-            ("first-and-last-host", lambda: _first_and_last(subnet_facts)),
-            ("usable-hosts", lambda: _usable_hosts(subnet_facts)),
-            ("point-to-point", lambda: _point_to_point(subnet_facts)),
-        ],
-    )
+    return SUBNET_CHECKS.run("subnet_facts", subnet_facts, only)
 
 
 # -- address_kind ---------------------------------------------------------------------
@@ -231,6 +230,7 @@ def _expect_kinds(address_kind: AddressKind, cases: dict[str, str], why: str) ->
             )
 
 
+@ADDRESS_CHECKS.check("returns-str")
 def _returns_str(address_kind: AddressKind) -> None:
     found = call_student(address_kind, "10.1.2.3", name="address_kind")
     if not isinstance(found, str):
@@ -240,69 +240,71 @@ def _returns_str(address_kind: AddressKind) -> None:
         )
 
 
-def check_address_kind(address_kind: AddressKind) -> Report:
+# Each kind is a check of its own: some addresses of it, and why they are that kind.
+KIND_CASES = {
+    "unspecified": (
+        {"0.0.0.0": "unspecified"},
+        "0.0.0.0 is the unspecified address (bind to it to mean 'any address')",
+    ),
+    "loopback": (
+        {"127.0.0.1": "loopback", "127.8.9.10": "loopback", "127.255.255.254": "loopback"},
+        "the whole of 127.0.0.0/8 is loopback, not only 127.0.0.1",
+    ),
+    "link-local": (
+        {"169.254.0.1": "link-local", "169.254.255.254": "link-local"},
+        "169.254.0.0/16 is IPv4 link-local (RFC 3927)",
+    ),
+    "multicast": (
+        {"224.0.0.251": "multicast", "239.255.255.250": "multicast"},
+        "224.0.0.0/4 (224.0.0.0 to 239.255.255.255) is multicast",
+    ),
+    "private": (
+        {
+            "10.0.0.1": "private",
+            "10.255.255.254": "private",
+            "172.16.0.1": "private",
+            "172.31.255.254": "private",
+            "192.168.0.1": "private",
+        },
+        "RFC 1918 reserves 10.0.0.0/8, 172.16.0.0/12 (172.16.0.0 to 172.31.255.255) "
+        "and 192.168.0.0/16",
+    ),
+    "shared": (
+        {"100.64.0.1": "shared", "100.127.255.254": "shared"},
+        "100.64.0.0/10 (100.64.0.0 to 100.127.255.255) is the shared address space of "
+        "RFC 6598, used by carrier-grade NAT",
+    ),
+    "other": (
+        {
+            "172.15.255.254": "other",
+            "172.32.0.1": "other",
+            "192.169.0.1": "other",
+            "100.128.0.1": "other",
+            "100.63.255.254": "other",
+            "192.0.2.1": "other",
+            "198.18.0.1": "other",
+            "9.9.9.9": "other",
+        },
+        "this address lies outside every range in the table (some just past an edge)",
+    ),
+    "ipv6": (
+        {
+            "::": "unspecified",
+            "::1": "loopback",
+            "fe80::1ff:fe23:4567:890a": "link-local",
+            "fe80::1%eth0": "link-local",
+            "ff02::1": "multicast",
+            "fd12:3456:789a::1": "private",
+            "2001:db8::1": "other",
+        },
+        "IPv6 has the same kinds: ::, ::1, fe80::/10, ff00::/8, and fc00::/7 (unique "
+        "local addresses) as its private range; ip_address() parses both versions",
+    ),
+}
+for _kind, (_cases, _why) in KIND_CASES.items():
+    ADDRESS_CHECKS.check(_kind)(partial(_expect_kinds, cases=_cases, why=_why))
+
+
+def check_address_kind(address_kind: AddressKind, only: Iterable[str] | None = None) -> Report:
     """Run the visible checks on a student's ``address_kind``."""
-    checks = {
-        "unspecified": (
-            {"0.0.0.0": "unspecified"},
-            "0.0.0.0 is the unspecified address (bind to it to mean 'any address')",
-        ),
-        "loopback": (
-            {"127.0.0.1": "loopback", "127.8.9.10": "loopback", "127.255.255.254": "loopback"},
-            "the whole of 127.0.0.0/8 is loopback, not only 127.0.0.1",
-        ),
-        "link-local": (
-            {"169.254.0.1": "link-local", "169.254.255.254": "link-local"},
-            "169.254.0.0/16 is IPv4 link-local (RFC 3927)",
-        ),
-        "multicast": (
-            {"224.0.0.251": "multicast", "239.255.255.250": "multicast"},
-            "224.0.0.0/4 (224.0.0.0 to 239.255.255.255) is multicast",
-        ),
-        "private": (
-            {
-                "10.0.0.1": "private",
-                "10.255.255.254": "private",
-                "172.16.0.1": "private",
-                "172.31.255.254": "private",
-                "192.168.0.1": "private",
-            },
-            "RFC 1918 reserves 10.0.0.0/8, 172.16.0.0/12 (172.16.0.0 to 172.31.255.255) "
-            "and 192.168.0.0/16",
-        ),
-        "shared": (
-            {"100.64.0.1": "shared", "100.127.255.254": "shared"},
-            "100.64.0.0/10 (100.64.0.0 to 100.127.255.255) is the shared address space of "
-            "RFC 6598, used by carrier-grade NAT",
-        ),
-        "other": (
-            {
-                "172.15.255.254": "other",
-                "172.32.0.1": "other",
-                "192.169.0.1": "other",
-                "100.128.0.1": "other",
-                "100.63.255.254": "other",
-                "192.0.2.1": "other",
-                "198.18.0.1": "other",
-                "9.9.9.9": "other",
-            },
-            "this address lies outside every range in the table (some just past an edge)",
-        ),
-        "ipv6": (
-            {
-                "::": "unspecified",
-                "::1": "loopback",
-                "fe80::1ff:fe23:4567:890a": "link-local",
-                "fe80::1%eth0": "link-local",
-                "ff02::1": "multicast",
-                "fd12:3456:789a::1": "private",
-                "2001:db8::1": "other",
-            },
-            "IPv6 has the same kinds: ::, ::1, fe80::/10, ff00::/8, and fc00::/7 (unique "
-            "local addresses) as its private range; ip_address() parses both versions",
-        ),
-    }
-    steps = [("returns-str", lambda: _returns_str(address_kind))]
-    for check_id, (cases, why) in checks.items():
-        steps.append((check_id, lambda c=cases, w=why: _expect_kinds(address_kind, c, w)))
-    return run_checks("address_kind", steps)
+    return ADDRESS_CHECKS.run("address_kind", address_kind, only)

@@ -17,11 +17,19 @@ from __future__ import annotations
 import random
 import socket
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from .harness.capture import Background
-from .harness.core import CheckFailure, Report, describe_call, not_attempted, run_checks
+from .harness.core import (
+    CheckFailure,
+    Checklist,
+    NotAttempted,
+    Report,
+    describe_call,
+    not_attempted,
+)
 from .harness.sockets import (
     CALL_DEADLINE,
     SOCKET_TIMEOUT,
@@ -100,6 +108,8 @@ def _raises_eof(function: Callable[..., Any], args: tuple, name: str, what: str)
     sockets = [a for a in args if isinstance(a, socket.socket)]
     try:
         run = call(function, *args, name=name, sockets=sockets)
+    except NotAttempted:
+        raise
     except CheckFailure as exc:
         if "did not return" in str(exc):
             raise CheckFailure(f"{exc} after {what}: {EOF_ADVICE}") from None
@@ -113,157 +123,180 @@ def _raises_eof(function: Callable[..., Any], args: tuple, name: str, what: str)
 
 # --- recv_exactly -------------------------------------------------------------
 
+RecvExactly = Callable[[socket.socket, int], bytes]
+RECV_EXACTLY_CHECKS: Checklist[RecvExactly] = Checklist("recv_exactly")
+PIECES = (b"he", b"llo", b", wo", b"rld")
 
-def check_recv_exactly(recv_exactly: Callable[[socket.socket, int], bytes]) -> Report:
-    """Run the visible checks of ``recv_exactly(sock, n)``."""
-    name = "recv_exactly"
-    pieces = (b"he", b"llo", b", wo", b"rld")
+
+@RECV_EXACTLY_CHECKS.check("whole")
+def _whole(recv_exactly: RecvExactly) -> None:
+    _returned(recv_exactly, (fed(b"hello"), 5), "recv_exactly", b"hello", "b'hello' had arrived")
+
+
+@RECV_EXACTLY_CHECKS.check("in-pieces")
+def _in_pieces(recv_exactly: RecvExactly) -> None:
+    try:
+        _returned(recv_exactly, (fed(*PIECES), 12), "recv_exactly", b"hello, world", "asked for 12")
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}; the bytes arrived in pieces {PIECES!r}: {RECV_LOOP}") from None
+
+
+@RECV_EXACTLY_CHECKS.check("leaves-the-rest")
+def _leaves_the_rest(recv_exactly: RecvExactly) -> None:
+    sock = fed(b"hello world, and more")
+    _returned(recv_exactly, (sock, 5), "recv_exactly", b"hello", "asked for 5")
+    try:
+        _returned(recv_exactly, (sock, 6), "recv_exactly", b" world", "asked for the next 6")
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(
+            f"b'hello world, and more' arrived at once; recv_exactly(sock, 5) returned "
+            f"b'hello', but then {exc}: {READ_LESS}"
+        ) from None
+
+
+@RECV_EXACTLY_CHECKS.check("large")
+def _recv_large(recv_exactly: RecvExactly) -> None:
     big = random.Random("recv_exactly").randbytes(LARGE)
+    _returned(recv_exactly, (fed(big), LARGE), "recv_exactly", big, f"asked for {LARGE}")
 
-    def whole() -> None:
-        _returned(recv_exactly, (fed(b"hello"), 5), name, b"hello", "b'hello' had arrived")
 
-    def in_pieces() -> None:
-        try:
-            _returned(recv_exactly, (fed(*pieces), 12), name, b"hello, world", "asked for 12")
-        except CheckFailure as exc:
-            raise CheckFailure(
-                f"{exc}; the bytes arrived in pieces {pieces!r}: {RECV_LOOP}"
-            ) from None
+@RECV_EXACTLY_CHECKS.check("end-of-stream")
+def _recv_end_of_stream(recv_exactly: RecvExactly) -> None:
+    _raises_eof(recv_exactly, (fed(b"abc"), 10), "recv_exactly", "the peer sent b'abc' and closed")
 
-    def leaves_the_rest() -> None:
-        sock = fed(b"hello world, and more")
-        _returned(recv_exactly, (sock, 5), name, b"hello", "asked for 5")
-        try:
-            _returned(recv_exactly, (sock, 6), name, b" world", "asked for the next 6")
-        except CheckFailure as exc:
-            raise CheckFailure(
-                f"b'hello world, and more' arrived at once; recv_exactly(sock, 5) returned "
-                f"b'hello', but then {exc}: {READ_LESS}"
-            ) from None
 
-    def large() -> None:
-        _returned(recv_exactly, (fed(big), LARGE), name, big, f"asked for {LARGE}")
-
-    def end_of_stream() -> None:
-        _raises_eof(recv_exactly, (fed(b"abc"), 10), name, "the peer sent b'abc' and closed")
-
-    return run_checks(
-        "recv_exactly",
-        [
-            ("whole", whole),
-            ("in-pieces", in_pieces),
-            ("leaves-the-rest", leaves_the_rest),
-            ("large", large),
-            ("end-of-stream", end_of_stream),
-        ],
-    )
+def check_recv_exactly(recv_exactly: RecvExactly, only: Iterable[str] | None = None) -> Report:
+    """Run the visible checks of ``recv_exactly(sock, n)``."""
+    return RECV_EXACTLY_CHECKS.run("recv_exactly", recv_exactly, only)
 
 
 # --- length-prefixed messages -------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Messages:
+    """The two functions of the length-prefixed exercise, checked together."""
+
+    send_message: Callable[[socket.socket, bytes], None]
+    recv_message: Callable[[socket.socket], bytes]
+
+
+MESSAGE_CHECKS: Checklist[Messages] = Checklist("length-prefixed messages")
+PAYLOADS = [b"one", b"", bytes(range(256)), b"x" * 1000]
+
+
+@MESSAGE_CHECKS.check("wire-format")
+def _messages_wire_format(m: Messages) -> None:
+    theirs, ours = connected_pair()
+    with theirs, ours:
+        run = call(m.send_message, theirs, b"hi", name="send_message", sockets=[theirs])
+        if run.error is not None:
+            raise CheckFailure(f"send_message(sock, b'hi') raised {run.describe_error()}")
+        wire = read_all(ours, 64)
+    expected = frame(b"hi")
+    if wire == expected:
+        return
+    if wire == struct.pack("<I", 2) + b"hi":
+        advice = "the length must be big-endian (network byte order): struct.pack('!I', n)"
+    elif wire.endswith(b"hi") and len(wire) != 6:
+        advice = f"the length takes exactly 4 bytes, here {len(wire) - 2}: struct.pack('!I', n)"
+    else:
+        advice = "send the 4-byte length, struct.pack('!I', len(payload)), then the payload"
+    raise CheckFailure(
+        f"send_message(sock, b'hi') put {wire!r} on the wire, not {expected!r}: {advice}"
+    )
+
+
+@MESSAGE_CHECKS.check("round-trip")
+def _messages_round_trip(m: Messages) -> None:
+    theirs, ours = connected_pair()
+    with theirs, ours:
+        ours.settimeout(SOCKET_TIMEOUT)
+        for payload in PAYLOADS:
+            run = call(m.send_message, theirs, payload, name="send_message", sockets=[theirs])
+            if run.error is not None:
+                raise CheckFailure(
+                    f"{describe_call('send_message', (theirs, payload))} raised "
+                    f"{run.describe_error()}"
+                )
+        for payload in PAYLOADS:
+            _returned(
+                m.recv_message,
+                (ours,),
+                "recv_message",
+                payload,
+                f"send_message had sent {_short(payload)}, after "
+                f"{PAYLOADS.index(payload)} other message(s)",
+            )
+
+
+@MESSAGE_CHECKS.check("in-pieces")
+def _messages_in_pieces(m: Messages) -> None:
+    chunks = (b"\x00\x00", b"\x00\x05he", b"llo")
+    try:
+        _returned(m.recv_message, (fed(*chunks),), "recv_message", b"hello", "b'hello' was sent")
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(
+            f"{exc}; the message arrived in pieces {chunks!r}, the length itself split: read "
+            "the 4 bytes of the length, then exactly that many bytes (with recv_exactly)"
+        ) from None
+
+
+@MESSAGE_CHECKS.check("back-to-back")
+def _messages_back_to_back(m: Messages) -> None:
+    sock = fed(frame(b"one") + frame(b"two"))
+    _returned(m.recv_message, (sock,), "recv_message", b"one", "b'one' came first")
+    try:
+        _returned(m.recv_message, (sock,), "recv_message", b"two", "b'two' came next")
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(
+            f"two messages arrived together; the first came back right, but then {exc}: "
+            "read exactly the length, then exactly the payload, and nothing more"
+        ) from None
+
+
+@MESSAGE_CHECKS.check("large")
+def _messages_large(m: Messages) -> None:
+    big = random.Random("length-prefixed").randbytes(LARGE)
+    _returned(m.recv_message, (fed(frame(big)),), "recv_message", big, f"{LARGE} bytes were sent")
+    theirs, ours = connected_pair()
+    with theirs, ours:
+        sending = Background(m.send_message, theirs, big, name="send_message")
+        ours.settimeout(SOCKET_TIMEOUT)
+        wire = read_all_until(ours, len(big) + 4, sending)
+    if wire != frame(big):
+        raise CheckFailure(
+            f"send_message(sock, <{LARGE} bytes>) put {len(wire)} bytes on the wire, not "
+            f"{LARGE + 4}: send() may take only part of the data (it returns how many bytes "
+            "it took); use sendall()"
+        )
+
+
+@MESSAGE_CHECKS.check("end-of-stream")
+def _messages_end_of_stream(m: Messages) -> None:
+    _raises_eof(m.recv_message, (fed(),), "recv_message", "the peer closed without sending")
+    _raises_eof(
+        m.recv_message,
+        (fed(b"\x00\x00\x00\x0aabc"),),
+        "recv_message",
+        "the peer sent a length of 10 and 3 bytes, then closed",
+    )
+
+
 def check_length_prefixed(
     send_message: Callable[[socket.socket, bytes], None],
     recv_message: Callable[[socket.socket], bytes],
+    only: Iterable[str] | None = None,
 ) -> Report:
     """Run the visible checks of ``send_message(sock, payload)`` and ``recv_message(sock)``."""
-    payloads = [b"one", b"", bytes(range(256)), b"x" * 1000]
-    big = random.Random("length-prefixed").randbytes(LARGE)
-
-    def wire_format() -> None:
-        theirs, ours = connected_pair()
-        with theirs, ours:
-            run = call(send_message, theirs, b"hi", name="send_message", sockets=[theirs])
-            if run.error is not None:
-                raise CheckFailure(f"send_message(sock, b'hi') raised {run.describe_error()}")
-            wire = read_all(ours, 64)
-        expected = frame(b"hi")
-        if wire == expected:
-            return
-        if wire == struct.pack("<I", 2) + b"hi":
-            advice = "the length must be big-endian (network byte order): struct.pack('!I', n)"
-        elif wire.endswith(b"hi") and len(wire) != 6:
-            advice = f"the length takes exactly 4 bytes, here {len(wire) - 2}: struct.pack('!I', n)"
-        else:
-            advice = "send the 4-byte length, struct.pack('!I', len(payload)), then the payload"
-        raise CheckFailure(
-            f"send_message(sock, b'hi') put {wire!r} on the wire, not {expected!r}: {advice}"
-        )
-
-    def round_trip() -> None:
-        theirs, ours = connected_pair()
-        with theirs, ours:
-            ours.settimeout(SOCKET_TIMEOUT)
-            for payload in payloads:
-                run = call(send_message, theirs, payload, name="send_message", sockets=[theirs])
-                if run.error is not None:
-                    raise CheckFailure(
-                        f"{describe_call('send_message', (theirs, payload))} raised "
-                        f"{run.describe_error()}"
-                    )
-            for payload in payloads:
-                _returned(
-                    recv_message,
-                    (ours,),
-                    "recv_message",
-                    payload,
-                    f"send_message had sent {_short(payload)}, after "
-                    f"{payloads.index(payload)} other message(s)",
-                )
-
-    def in_pieces() -> None:
-        chunks = (b"\x00\x00", b"\x00\x05he", b"llo")
-        try:
-            _returned(recv_message, (fed(*chunks),), "recv_message", b"hello", "b'hello' was sent")
-        except CheckFailure as exc:
-            raise CheckFailure(
-                f"{exc}; the message arrived in pieces {chunks!r}, the length itself split: read "
-                "the 4 bytes of the length, then exactly that many bytes (with recv_exactly)"
-            ) from None
-
-    def back_to_back() -> None:
-        sock = fed(frame(b"one") + frame(b"two"))
-        _returned(recv_message, (sock,), "recv_message", b"one", "b'one' came first")
-        try:
-            _returned(recv_message, (sock,), "recv_message", b"two", "b'two' came next")
-        except CheckFailure as exc:
-            raise CheckFailure(
-                f"two messages arrived together; the first came back right, but then {exc}: "
-                "read exactly the length, then exactly the payload, and nothing more"
-            ) from None
-
-    def large() -> None:
-        _returned(recv_message, (fed(frame(big)),), "recv_message", big, f"{LARGE} bytes were sent")
-        theirs, ours = connected_pair()
-        with theirs, ours:
-            sending = Background(send_message, theirs, big, name="send_message")
-            ours.settimeout(SOCKET_TIMEOUT)
-            wire = read_all_until(ours, len(big) + 4, sending)
-        if wire != frame(big):
-            raise CheckFailure(
-                f"send_message(sock, <{LARGE} bytes>) put {len(wire)} bytes on the wire, not "
-                f"{LARGE + 4}: send() may take only part of the data (it returns how many bytes "
-                "it took); use sendall()"
-            )
-
-    def end_of_stream() -> None:
-        _raises_eof(recv_message, (fed(),), "recv_message", "the peer closed without sending")
-        _raises_eof(
-            recv_message,
-            (fed(b"\x00\x00\x00\x0aabc"),),
-            "recv_message",
-            "the peer sent a length of 10 and 3 bytes, then closed",
-        )
-
-    return run_checks(
-        "length-prefixed messages",
-        [
-            ("wire-format", wire_format),
-            ("round-trip", round_trip),
-            ("in-pieces", in_pieces),
-            ("back-to-back", back_to_back),
-            ("large", large),
-            ("end-of-stream", end_of_stream),
-        ],
+    return MESSAGE_CHECKS.run(
+        "length-prefixed messages", Messages(send_message, recv_message), only
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from .harness.calls import (
@@ -26,15 +27,26 @@ from .harness.calls import (
     PROMPT,
     WAKE,
     Call,
-    select,
+    guarded,
     student_threads_since,
 )
 from .harness.capture import capture, live_threads, wait_until
-from .harness.core import CheckFailure, Report, run_checks
+from .harness.core import CheckFailure, Checklist, Report
 
 RunPipeline = Callable[..., list]
 
-CHECK_IDS = ("results", "exactly-once", "concurrency", "back-pressure", "exception", "no-leak")
+
+@dataclass(frozen=True)
+class PipelineUnderTest:
+    """The student's run_pipeline, and the shape it is called with."""
+
+    run: RunPipeline
+    workers: int = 3
+    maxsize: int = 2
+
+
+CHECKS: Checklist[PipelineUnderTest] = Checklist("pipeline")
+
 # A run of a few hundred quick items must finish within this long.
 RUN_DEADLINE = 5.0
 
@@ -109,7 +121,9 @@ class _Cube:
         return n**3
 
 
-def _results(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("results")
+def _results(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
     for count in (0, 1, 37):
         cube = _Cube(workers, count)
         got = _finish(
@@ -131,7 +145,9 @@ def _results(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
             )
 
 
-def _exactly_once(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("exactly-once")
+def _exactly_once(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
     work = _Counted()
     count = 400
     _finish(_run(run_pipeline, iter(range(count)), work, count, workers=workers, maxsize=maxsize))
@@ -149,7 +165,9 @@ def _exactly_once(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None
         )
 
 
-def _concurrency(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("concurrency")
+def _concurrency(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
     barrier = threading.Barrier(workers, timeout=WAKE)
     work = _Counted(barrier)
     count = 2 * workers
@@ -173,7 +191,9 @@ def _pulled(counter: list[int], count: int) -> Iterator[int]:
         yield n
 
 
-def _back_pressure(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("back-pressure")
+def _back_pressure(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
     work = _Counted()
     work.gate.clear()
     pulled, count = [0], 200
@@ -195,7 +215,9 @@ def _back_pressure(run_pipeline: RunPipeline, workers: int, maxsize: int) -> Non
         work.gate.set()
 
 
-def _exception(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("exception")
+def _exception(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
     calls: list[int] = []
     lock = threading.Lock()
     first, second = ValueError("item 7 fails on purpose"), KeyError("item 13 too")
@@ -232,7 +254,10 @@ def _exception(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
         )
 
 
-def _no_leak(run_pipeline: RunPipeline, workers: int, maxsize: int) -> None:
+@CHECKS.check("no-leak")
+def _no_leak(subject: PipelineUnderTest) -> None:
+    run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
+
     def boom(n: int) -> int:
         if n == 3:
             raise RuntimeError("work fails for item 3")
@@ -260,17 +285,9 @@ def check_pipeline(
     maxsize: int = 2,
 ) -> Report:
     """Run the pipeline checks (or those named in ``only``) on a student's ``run_pipeline``."""
-    shape = {"workers": workers, "maxsize": maxsize}
-    checks = [
-        ("results", lambda: _results(run_pipeline, **shape)),
-        ("exactly-once", lambda: _exactly_once(run_pipeline, **shape)),
-        ("concurrency", lambda: _concurrency(run_pipeline, **shape)),
-        ("back-pressure", lambda: _back_pressure(run_pipeline, **shape)),
-        ("exception", lambda: _exception(run_pipeline, **shape)),
-        ("no-leak", lambda: _no_leak(run_pipeline, **shape)),
-    ]
+    subject = PipelineUnderTest(run_pipeline, workers, maxsize)
     with capture():  # what abandoned threads report after their check has ended
-        return run_checks("run_pipeline", select(checks, only))
+        return CHECKS.run("run_pipeline", subject, only, wrap=guarded)
 
 
-__all__ = ["CHECK_IDS", "check_pipeline"]
+__all__ = ["CHECKS", "check_pipeline"]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
 from typing import Any
 
 from .harness.calls import (
@@ -24,27 +25,28 @@ from .harness.calls import (
     PROMPT,
     WAKE,
     Call,
+    guarded,
     is_harness,
     prompt,
     returned_early,
-    select,
     student_threads_since,
 )
 from .harness.capture import capture, live_threads, wait_until
-from .harness.core import CheckFailure, Report, run_checks
+from .harness.core import CheckFailure, Checklist, Report
 
 PoolClass = Callable[..., Any]
 
-CHECK_IDS = (
-    "runs-tasks",
-    "results",
-    "exceptions",
-    "concurrency",
-    "worker-count",
-    "reuses-threads",
-    "shutdown-wait",
-    "no-leak",
-)
+
+@dataclass(frozen=True)
+class PoolUnderTest:
+    """The pool class under test, and the pool size the concurrency checks use."""
+
+    cls: PoolClass
+    workers: int = 3
+
+
+CHECKS: Checklist[PoolUnderTest] = Checklist("pool")
+
 # After shutdown(), worker threads get this long to end.
 LEAK_GRACE = 2.0
 
@@ -162,7 +164,9 @@ def _results(futures: list[Future], seconds: float) -> list[Any]:
     return [f.result(0) for f in futures]
 
 
-def _runs_tasks(pool_class: PoolClass) -> None:
+@CHECKS.check("runs-tasks")
+def _runs_tasks(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks, calls = _Tasks(), []
     pool = _new(pool_class, 2)
     try:
@@ -192,7 +196,9 @@ def _runs_tasks(pool_class: PoolClass) -> None:
         _closing(pool)
 
 
-def _results_check(pool_class: PoolClass) -> None:
+@CHECKS.check("results")
+def _results_check(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks = _Tasks()
     pool = _new(pool_class, 2)
     try:
@@ -208,7 +214,9 @@ def _results_check(pool_class: PoolClass) -> None:
         _closing(pool)
 
 
-def _exceptions(pool_class: PoolClass) -> None:
+@CHECKS.check("exceptions")
+def _exceptions(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks = _Tasks()
     pool = _new(pool_class, 1)
     failure = ValueError("this task fails on purpose")
@@ -242,7 +250,9 @@ def _exceptions(pool_class: PoolClass) -> None:
         _closing(pool)
 
 
-def _concurrency(pool_class: PoolClass, workers: int) -> None:
+@CHECKS.check("concurrency")
+def _concurrency(subject: PoolUnderTest) -> None:
+    pool_class, workers = subject.cls, subject.workers
     tasks = _Tasks()
     barrier = threading.Barrier(workers, timeout=WAKE)
     pool = _new(pool_class, workers)
@@ -266,7 +276,9 @@ def _concurrency(pool_class: PoolClass, workers: int) -> None:
         _closing(pool)
 
 
-def _worker_count(pool_class: PoolClass, workers: int) -> None:
+@CHECKS.check("worker-count")
+def _worker_count(subject: PoolUnderTest) -> None:
+    pool_class, workers = subject.cls, subject.workers
     tasks = _Tasks()
     before = live_threads()
     pool = _new(pool_class, workers)
@@ -288,7 +300,9 @@ def _worker_count(pool_class: PoolClass, workers: int) -> None:
         _closing(pool)
 
 
-def _reuses_threads(pool_class: PoolClass) -> None:
+@CHECKS.check("reuses-threads")
+def _reuses_threads(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks = _Tasks()
     pool = _new(pool_class, 2)
     try:
@@ -306,7 +320,9 @@ def _reuses_threads(pool_class: PoolClass) -> None:
         _closing(pool)
 
 
-def _shutdown_wait(pool_class: PoolClass) -> None:
+@CHECKS.check("shutdown-wait")
+def _shutdown_wait(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks = _Tasks()
     pool = _new(pool_class, 2)
     try:
@@ -337,7 +353,9 @@ def _shutdown_wait(pool_class: PoolClass) -> None:
         _closing(pool)
 
 
-def _no_leak(pool_class: PoolClass) -> None:
+@CHECKS.check("no-leak")
+def _no_leak(subject: PoolUnderTest) -> None:
+    pool_class = subject.cls
     tasks = _Tasks()
     before = live_threads()
 
@@ -367,19 +385,9 @@ def check_pool(
 
     ``workers`` is the pool size the concurrency and worker-count checks use.
     """
-    checks = [
-        ("runs-tasks", lambda: _runs_tasks(pool_class)),
-        ("results", lambda: _results_check(pool_class)),
-        ("exceptions", lambda: _exceptions(pool_class)),
-        ("concurrency", lambda: _concurrency(pool_class, workers)),
-        ("worker-count", lambda: _worker_count(pool_class, workers)),
-        ("reuses-threads", lambda: _reuses_threads(pool_class)),
-        ("shutdown-wait", lambda: _shutdown_wait(pool_class)),
-        ("no-leak", lambda: _no_leak(pool_class)),
-    ]
     name = getattr(pool_class, "__qualname__", "Pool")
     with capture():  # what abandoned threads report after their check has ended
-        return run_checks(name, select(checks, only))
+        return CHECKS.run(name, PoolUnderTest(pool_class, workers), only, wrap=guarded)
 
 
-__all__ = ["CHECK_IDS", "check_pool"]
+__all__ = ["CHECKS", "check_pool"]

@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from ..compat import ShutDown
@@ -38,28 +39,31 @@ from .harness.calls import (
     WAKE,
     Call,
     exception_name,
+    guarded,
     prompt,
     prompt_raises,
     returned_early,
-    select,
     wait_all,
 )
 from .harness.capture import capture, wait_until
-from .harness.core import CheckFailure, NotAttempted, Report, SkipCheck, run_checks
+from .harness.core import CheckFailure, Checklist, NotAttempted, Report, SkipCheck
 
 QueueClass = Callable[..., Any]
 
-CHECK_IDS = (
-    "fifo",
-    "blocks-when-full",
-    "blocks-when-empty",
-    "timeouts",
-    "task-done-join",
-    "too-many-task-done",
-    "exactly-once",
-    "no-busy-wait",
-    "shutdown",
-)
+
+@dataclass(frozen=True)
+class QueueUnderTest:
+    """The class under test, and the shape of the exactly-once exchange."""
+
+    cls: QueueClass
+    producers: int = 2
+    consumers: int = 6
+    items: int = 3000
+    maxsize: int = 8
+
+
+CHECKS: Checklist[QueueUnderTest] = Checklist("queue")
+
 # A get or put with a timeout this short must raise in time; one this long
 # must return as soon as the queue lets it, long before the timeout.
 SHORT_TIMEOUT = 0.2
@@ -101,7 +105,9 @@ def _few(items: list[Any], limit: int = 6) -> str:
 # --- fifo -------------------------------------------------------------------------------
 
 
-def _fifo(queue_class: QueueClass) -> None:
+@CHECKS.check("fifo")
+def _fifo(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     q = _new(queue_class)
     items = [*range(20), None, 0, "", (1, 2)]
     _fill(q, items)
@@ -148,7 +154,9 @@ def _explain_early(call: Call, should: str) -> CheckFailure:
     return CheckFailure(f"{call.label} returned {value!r} at once; {should}")
 
 
-def _blocks_when_full(queue_class: QueueClass) -> None:
+@CHECKS.check("blocks-when-full")
+def _blocks_when_full(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     q, other = _new(queue_class, 2), _new(queue_class, 1)
     _fill(q, ["a", "b"])
     _fill(other, ["x"], "other")
@@ -219,7 +227,9 @@ def _stolen_room(q: Any, putter: Call) -> None:
         return
 
 
-def _blocks_when_empty(queue_class: QueueClass) -> None:
+@CHECKS.check("blocks-when-empty")
+def _blocks_when_empty(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     q, other, shared = _new(queue_class), _new(queue_class), _new(queue_class, 1)
     if not prompt("q.empty()", q.empty):
         raise CheckFailure("q.empty() did not return True on a new Queue()")
@@ -288,7 +298,9 @@ def _stolen_item(q: Any, getter: Call) -> None:
 # --- timeouts ---------------------------------------------------------------------------
 
 
-def _timeouts(queue_class: QueueClass) -> None:
+@CHECKS.check("timeouts")
+def _timeouts(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     empty, full = _new(queue_class, 1), _new(queue_class, 1)
     _fill(full, ["a"], "full")
     for label, call in [
@@ -351,7 +363,9 @@ def _timeouts(queue_class: QueueClass) -> None:
 # --- task_done and join -----------------------------------------------------------------
 
 
-def _task_done_join(queue_class: QueueClass) -> None:
+@CHECKS.check("task-done-join")
+def _task_done_join(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     q = _new(queue_class)
     prompt("q.join() on a queue that never held an item", q.join)
     prompt("put 'a', 'b', 'c'; get x 3; task_done x 2", _two_of_three_done, q)
@@ -399,7 +413,9 @@ def _done_once(q: Any) -> bool:
     return True
 
 
-def _too_many_task_done(queue_class: QueueClass) -> None:
+@CHECKS.check("too-many-task-done")
+def _too_many_task_done(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     why = "task_done() called more times than items were put must raise ValueError"
     q = _new(queue_class)
     prompt_raises("q.task_done() on a new queue", ValueError, why, q.task_done)
@@ -426,17 +442,16 @@ class _End:
         return "<end>"
 
 
-def _exactly_once(
-    queue_class: QueueClass, producers: int, consumers: int, items: int, maxsize: int
-) -> None:
+@CHECKS.check("exactly-once")
+def _exactly_once(subject: QueueUnderTest) -> None:
     """Several rounds of the exchange: each round is a fresh chance for a race to show."""
     for _round in range(EXACTLY_ONCE_ROUNDS):
-        _exchange(queue_class, producers, consumers, items, maxsize)
+        _exchange(subject)
 
 
-def _exchange(
-    queue_class: QueueClass, producers: int, consumers: int, items: int, maxsize: int
-) -> None:
+def _exchange(subject: QueueUnderTest) -> None:
+    queue_class, producers, consumers = subject.cls, subject.producers, subject.consumers
+    items, maxsize = subject.items, subject.maxsize
     q = _new(queue_class, maxsize)
     end = _End()
     received: list[list[Any]] = [[] for _ in range(consumers)]
@@ -532,8 +547,10 @@ def _spin_for(seconds: float) -> float:
     return time.thread_time() - start
 
 
-def _no_busy_wait(queue_class: QueueClass) -> None:
+@CHECKS.check("no-busy-wait")
+def _no_busy_wait(subject: QueueUnderTest) -> None:
     """Blocked get, put and join use almost no CPU, measured against a computing thread."""
+    queue_class = subject.cls
     empty, full, pending = _new(queue_class), _new(queue_class, 1), _new(queue_class)
     _fill(full, ["a"], "full")
     prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
@@ -575,7 +592,9 @@ def _no_busy_wait(queue_class: QueueClass) -> None:
 # --- shutdown ---------------------------------------------------------------------------
 
 
-def _shutdown(queue_class: QueueClass) -> None:
+@CHECKS.check("shutdown")
+def _shutdown(subject: QueueUnderTest) -> None:
+    queue_class = subject.cls
     if not callable(getattr(queue_class, "shutdown", None)):
         if isinstance(queue_class, type) and issubclass(queue_class, queue.Queue):
             version = sys.version.split()[0]
@@ -713,23 +732,10 @@ def check_queue(
     ``producers``, ``consumers``, ``items`` and ``maxsize`` shape the
     exactly-once check.
     """
-    checks = [
-        ("fifo", lambda: _fifo(queue_class)),
-        ("blocks-when-full", lambda: _blocks_when_full(queue_class)),
-        ("blocks-when-empty", lambda: _blocks_when_empty(queue_class)),
-        ("timeouts", lambda: _timeouts(queue_class)),
-        ("task-done-join", lambda: _task_done_join(queue_class)),
-        ("too-many-task-done", lambda: _too_many_task_done(queue_class)),
-        (
-            "exactly-once",
-            lambda: _exactly_once(queue_class, producers, consumers, items, maxsize),
-        ),
-        ("no-busy-wait", lambda: _no_busy_wait(queue_class)),
-        ("shutdown", lambda: _shutdown(queue_class)),
-    ]
+    subject = QueueUnderTest(queue_class, producers, consumers, items, maxsize)
     name = getattr(queue_class, "__qualname__", "Queue")
     with capture():  # what abandoned threads report after their check has ended
-        return run_checks(name, select(checks, only))
+        return CHECKS.run(name, subject, only, wrap=guarded)
 
 
-__all__ = ["CHECK_IDS", "check_queue"]
+__all__ = ["CHECKS", "check_queue"]

@@ -7,24 +7,26 @@ a newline (it would end the message early).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .harness.core import (
     CheckFailure,
+    Checklist,
     Report,
     call_student,
     describe_call,
     not_attempted,
-    run_checks,
 )
 
 FrameLine = Callable[[str], bytes]
+CHECKS: Checklist[FrameLine] = Checklist("frame_line")
 
 
 def _framed(frame_line: FrameLine, text: str) -> object:
     return call_student(frame_line, text, name="frame_line")
 
 
+@CHECKS.check("returns-bytes")
 def _returns_bytes(frame_line: FrameLine) -> None:
     result = _framed(frame_line, "hello")
     if isinstance(result, str):
@@ -38,6 +40,7 @@ def _returns_bytes(frame_line: FrameLine) -> None:
         )
 
 
+@CHECKS.check("ends-with-newline")
 def _ends_with_newline(frame_line: FrameLine) -> None:
     result = _framed(frame_line, "hello")
     if result == b"hello\n":
@@ -54,6 +57,7 @@ def _ends_with_newline(frame_line: FrameLine) -> None:
     raise CheckFailure(f"frame_line('hello') returned {result!r}; expected b'hello\\n'")
 
 
+@CHECKS.check("utf-8")
 def _encodes_utf8(frame_line: FrameLine) -> None:
     text = "naïve café ☕"
     expected = text.encode("utf-8") + b"\n"
@@ -66,6 +70,7 @@ def _encodes_utf8(frame_line: FrameLine) -> None:
         )
 
 
+@CHECKS.check("rejects-newline")
 def _rejects_newline(frame_line: FrameLine) -> None:
     text = "two\nlines"
     label = describe_call("frame_line", (text,))
@@ -86,14 +91,6 @@ def _rejects_newline(frame_line: FrameLine) -> None:
     )
 
 
-def check_frame_line(frame_line: FrameLine) -> Report:
+def check_frame_line(frame_line: FrameLine, only: Iterable[str] | None = None) -> Report:
     """Run the warm-up's visible checks on a student's ``frame_line``."""
-    return run_checks(
-        "frame_line",
-        [
-            ("returns-bytes", lambda: _returns_bytes(frame_line)),
-            ("ends-with-newline", lambda: _ends_with_newline(frame_line)),
-            ("utf-8", lambda: _encodes_utf8(frame_line)),
-            ("rejects-newline", lambda: _rejects_newline(frame_line)),
-        ],
-    )
+    return CHECKS.run("frame_line", frame_line, only)

@@ -17,6 +17,7 @@ from ..course.paths import Course
 from ..errors import UsageError
 from .gradebook import record_outcomes
 from .limits import KernelLimits
+from .protocol import Generate
 from .results import Outcome
 from .runner import GRADEBOOK, AssignmentInfo, GradingSetup, grade_student
 from .submissions import Submission, discover
@@ -68,16 +69,12 @@ def _generate(
 ) -> AssignmentInfo:
     """Put an assignment's source into the base gradebook; return what it is worth."""
     try:
-        reply = worker.request(
-            {"op": "generate", "root": str(base), "assignment": assignment}, timeout=timeout
-        )
+        reply = worker.request(Generate(str(base), assignment), timeout=timeout)
     except WorkerError as exc:
         raise NbgraderError(f"generate_assignment {assignment}: {exc}") from None
-    if not reply["ok"]:
-        raise NbgraderError(f"generate_assignment {assignment}: {reply['error']}")
-    return AssignmentInfo(
-        reply["max_score"], reply["cells"], frozenset(reply["grade_ids"]), reply["course_id"]
-    )
+    if reply.error:
+        raise NbgraderError(f"generate_assignment {assignment}: {reply.error}")
+    return AssignmentInfo(reply.max_score, reply.cells, frozenset(reply.grade_ids), reply.course_id)
 
 
 def grade_class(

@@ -14,8 +14,8 @@ import re
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
-from nbgrader.utils import is_grade, is_solution
 
+from ..course.cells import is_test_cell
 from .guard import SEAL_MIME
 
 HIDDEN_REGION = re.compile(
@@ -40,7 +40,7 @@ class HideHiddenTests(NbGraderPreprocessor):
     def preprocess_cell(self, cell: NotebookNode, resources: dict, index: int):
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if SEAL_MIME not in o.get("data", {})]
-        if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+        if is_test_cell(cell):
             cell.source = without_hidden_tests(cell.source)
             for output in cell.get("outputs", []):
                 if output.output_type == "error":

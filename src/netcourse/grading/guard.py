@@ -30,6 +30,8 @@ import threading
 import types
 from dataclasses import dataclass
 
+from ..course.cells import grade_id, is_test_cell
+
 SEAL_MIME = "application/vnd.netcourse.seal+json"
 TAMPER_NOTE = "netcourse: this check was tampered with while it ran"
 STDLIB = (
@@ -333,27 +335,16 @@ def limit_forks(budget: int, kernel_pid: int) -> None:
 def tampered_cells(cells: list) -> list[str]:
     """Grade ids of the test cells in which the guard saw tampering (its note on stderr)."""
     return [
-        cell["metadata"]["nbgrader"].get("grade_id", "?")
-        for cell in _test_cells(cells)
+        grade_id(cell) or "?"
+        for cell in filter(is_test_cell, cells)
         if any(TAMPER_NOTE in str(o.get("text", "")) for o in cell.get("outputs", []))
-    ]
-
-
-def _test_cells(cells: list) -> list:
-    return [
-        cell
-        for cell in cells
-        if cell.get("cell_type") == "code"
-        and cell.get("metadata", {}).get("nbgrader", {}).get("grade")
-        and not cell["metadata"]["nbgrader"].get("solution")
     ]
 
 
 def verify_seals(cells: list, key: bytes) -> list[str]:
     """Grade ids of the test cells in an executed notebook that carry no valid seal."""
     unsealed = []
-    for cell in _test_cells(cells):
-        meta = cell["metadata"]["nbgrader"]
+    for cell in filter(is_test_cell, cells):
         digest = cell_digest(cell.get("source", ""))
         expected = seal_mac(key, digest)
         seals = [
@@ -365,5 +356,5 @@ def verify_seals(cells: list, key: bytes) -> list[str]:
             s.get("cell") == digest and hmac.compare_digest(str(s.get("mac", "")), expected)
             for s in seals
         ):
-            unsealed.append(meta.get("grade_id", "?"))
+            unsealed.append(grade_id(cell) or "?")
     return unsealed

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..course.cells import is_test_cell
 from ..course.nbgrader import last_error_line
+from .protocol import REQUESTS, Autograde, Autograded, Generate, Generated, Scores, decode, encode
 
 KERNEL_ARGV = [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"]
 KERNEL_PACKAGE: Path | None = None  # this worker's private copy of netcourse, for its kernels
@@ -99,15 +101,16 @@ def _failure(result: dict[str, Any]) -> str:
     return last_error_line((result.get("log") or "") + "\n" + (result.get("error") or ""))
 
 
-def generate(root: Path, assignment: str) -> dict[str, Any]:
+def generate(request: Generate) -> Generated:
     """Record an assignment's source in the gradebook; answer with its points per cell."""
+    root, assignment = Path(request.root), request.assignment
     api = _api(root)
     result = _logged(
         f"generate_assignment {assignment}",
         api.generate_assignment(assignment, force=True, create=True),
     )
     if not result["success"]:
-        return {"ok": False, "error": _failure(result)}
+        return Generated(error=_failure(result))
     with _gradebook(api) as gradebook:
         record = gradebook.find_assignment(assignment)
         cells = {
@@ -120,16 +123,15 @@ def generate(root: Path, assignment: str) -> dict[str, Any]:
             for notebook in record.notebooks
             for cell in (*notebook.grade_cells, *notebook.solution_cells, *notebook.task_cells)
         )
-        return {
-            "ok": True,
-            "course_id": api.coursedir.course_id,
-            "max_score": float(record.max_score),
-            "cells": cells,
-            "grade_ids": grade_ids,
-        }
+        return Generated(
+            course_id=api.coursedir.course_id,
+            max_score=float(record.max_score),
+            cells=cells,
+            grade_ids=grade_ids,
+        )
 
 
-def _scores(api, assignment: str, student: str) -> dict[str, Any] | None:
+def _scores(api, assignment: str, student: str) -> Scores | None:
     from nbgrader.api import MissingEntry
 
     with _gradebook(api) as gradebook:
@@ -138,12 +140,12 @@ def _scores(api, assignment: str, student: str) -> dict[str, Any] | None:
         except MissingEntry:
             return None
         cells = {
-            grade.name: [float(grade.score or 0.0), float(grade.max_score)]
+            grade.name: (float(grade.score or 0.0), float(grade.max_score))
             for notebook in submission.notebooks
             for grade in notebook.grades
             if grade.max_score
         }
-        return {"score": float(submission.score), "cells": cells}
+        return Scores(float(submission.score), cells)
 
 
 def _test_cell_digests(source: Path) -> frozenset[str]:
@@ -155,8 +157,7 @@ def _test_cell_digests(source: Path) -> frozenset[str]:
     digests = set()
     for path in source.glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
+            if is_test_cell(cell):
                 digests.add(cell_digest(cell.source))
     return frozenset(digests)
 
@@ -196,23 +197,15 @@ def _zero_all(api, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
-def autograde(
-    root: Path,
-    assignment: str,
-    student: str,
-    feedback: bool,
-    budget: float,
-    cell_timeout: float | None,
-    kernel: dict,
-) -> dict[str, Any]:
+def autograde(request: Autograde) -> Autograded:
     """Autograde one submission in guarded kernels; write its feedback; answer with the scores."""
     from .cgroups import TaskCgroup
     from .integrity import PackageSnapshot
-    from .limits import KernelLimits
     from .session import SESSION_VARIABLE, Session
 
-    api = _api(root, budget, cell_timeout)
-    limits = KernelLimits(**kernel["limits"])
+    root, assignment, student = Path(request.root), request.assignment, request.student
+    api = _api(root, request.budget, request.cell_timeout)
+    limits = request.limits
     cgroup = TaskCgroup.create(f"netcourse-{os.getpid()}", limits.tasks)
     session = Session.new(
         _test_cell_digests(root / api.coursedir.source_directory / assignment),
@@ -242,39 +235,27 @@ def autograde(
             f"tampering detected: the submission rewrote {', '.join(rewritten[:3])} of the "
             "installed course package (restored); every check scores 0"
         )
-    reply: dict[str, Any] = {
-        "ok": bool(result["success"]),
-        "error": error,
-        "scores": _scores(api, assignment, student),
-        "feedback": None,
-    }
-    if feedback and reply["scores"] is not None:
-        produced = _logged(
-            f"generate_feedback {assignment} {student}",
-            api.generate_feedback(assignment, student, force=True),
-        )
-        if produced["success"]:
-            reply["feedback"] = str(root / "feedback" / student / assignment)
-        else:
-            reply["error"] = reply["error"] or f"feedback failed: {_failure(produced)}"
-    return reply
+    scores = _scores(api, assignment, student)
+    if not request.feedback or scores is None:
+        return Autograded(scores, error)
+    produced = _logged(
+        f"generate_feedback {assignment} {student}",
+        api.generate_feedback(assignment, student, force=True),
+    )
+    if not produced["success"]:
+        return Autograded(scores, error or f"feedback failed: {_failure(produced)}")
+    return Autograded(scores, error, str(root / "feedback" / student / assignment))
 
 
-def handle(request: dict[str, Any]) -> dict[str, Any]:
-    root = Path(request["root"])
-    if request["op"] == "generate":
-        return generate(root, request["assignment"])
-    if request["op"] == "autograde":
-        return autograde(
-            root,
-            request["assignment"],
-            request["student"],
-            request["feedback"],
-            request["budget"],
-            request["cell_timeout"],
-            request["kernel"],
-        )
-    return {"ok": False, "error": f"unknown request {request['op']!r}"}
+def handle(request: Generate | Autograde) -> Generated | Autograded:
+    """Answer one request; an error of ours becomes the reply's one-line error."""
+    answer, reply = (
+        (generate, Generated) if isinstance(request, Generate) else (autograde, Autograded)
+    )
+    try:
+        return answer(request)
+    except Exception as exc:
+        return reply(error=f"{type(exc).__name__}: {exc}")
 
 
 def main() -> None:
@@ -292,11 +273,7 @@ def main() -> None:
     _use_in_process_schema_version()
 
     for line in sys.stdin:
-        try:
-            reply = handle(json.loads(line))
-        except Exception as exc:
-            reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
-        replies.write(json.dumps(reply) + "\n")
+        replies.write(encode(handle(decode(line, REQUESTS))))
         replies.flush()
 
 

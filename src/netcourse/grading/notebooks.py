@@ -15,15 +15,13 @@ from pathlib import Path
 import nbformat
 from nbformat.notebooknode import NotebookNode
 
+from ..course.cells import grade_id, is_test_cell
+
 MAX_NOTEBOOK_BYTES = 100 * 2**20
 
 
 class NotGradable(Exception):
     """The file cannot be graded as this assignment's notebook; the message says why."""
-
-
-def grade_id(cell: NotebookNode) -> str | None:
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
 
 def read_submission(path: Path, source_ids: frozenset[str]) -> NotebookNode:
@@ -67,8 +65,7 @@ def sanitized(notebook: NotebookNode) -> NotebookNode:
     for cell in copy.cells:
         grade = grade_id(cell)
         if grade is not None and grade in seen_grades:
-            meta = cell.metadata["nbgrader"]
-            if meta.get("grade") and not meta.get("solution"):
+            if is_test_cell(cell):
                 continue
             del cell.metadata["nbgrader"]
         elif grade is not None:

@@ -17,6 +17,7 @@ import nbformat
 from ..course.paths import CONFIG_FILE, SOURCE_DIR
 from .limits import KernelLimits
 from .notebooks import NotGradable, read_submission, sanitized
+from .protocol import Autograde
 from .results import CellScore, Outcome, write_error_page
 from .submissions import Submission
 from .worker_client import NbgraderWorker, WorkerError
@@ -88,33 +89,31 @@ def _grade_one(
     target.mkdir(parents=True)
     for name, notebook in notebooks.items():
         nbformat.write(sanitized(notebook), target / name)
-    request = {
-        "op": "autograde",
-        "root": str(work),
-        "assignment": submission.assignment,
-        "student": submission.student,
-        "feedback": setup.feedback_dir is not None,
-        "budget": setup.timeout * BUDGET_SHARE,
-        "cell_timeout": setup.cell_timeout,
-        "kernel": {"limits": setup.limits.as_dict()},
-    }
+    request = Autograde(
+        root=str(work),
+        assignment=submission.assignment,
+        student=submission.student,
+        feedback=setup.feedback_dir is not None,
+        budget=setup.timeout * BUDGET_SHARE,
+        cell_timeout=setup.cell_timeout,
+        limits=setup.limits,
+    )
     try:
         reply = worker.request(request, timeout=setup.timeout)
     except WorkerError as exc:
         outcome.error = str(exc)
         return outcome
-    if reply.get("scores") is None:
-        outcome.error = f"autograde failed: {reply.get('error') or 'no grade was recorded'}"
+    if reply.scores is None:
+        outcome.error = f"autograde failed: {reply.error or 'no grade was recorded'}"
         return outcome
-    if reply.get("error"):
-        outcome.error = reply["error"]
-    outcome.score = reply["scores"]["score"]
-    for grade_id, (score, points) in reply["scores"]["cells"].items():
+    outcome.error = reply.error
+    outcome.score = reply.scores.score
+    for grade_id, (score, points) in reply.scores.cells.items():
         outcome.cells[grade_id] = CellScore(score, points)
-    if reply.get("feedback") and setup.feedback_dir is not None:
+    if reply.feedback and setup.feedback_dir is not None:
         target = setup.feedback_dir / submission.student / submission.assignment
         shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(reply["feedback"], target)
+        shutil.copytree(reply.feedback, target)
     return outcome
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import queue
 import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 from ..course.nbgrader import tool_env
 from ..processes import kill_tree
+from .protocol import REPLIES, Autograde, Autograded, Generate, Generated, decode, encode
 from .session import SESSION_VARIABLE
 
 _live: set[NbgraderWorker] = set()
@@ -78,11 +77,11 @@ class NbgraderWorker:
             replies.put(line)
         replies.put(None)
 
-    def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+    def request(self, message: Generate | Autograde, timeout: float) -> Generated | Autograded:
         """Send one request; raise WorkerError if no answer comes within ``timeout`` seconds."""
         self.start()
         try:
-            self.process.stdin.write(json.dumps(payload) + "\n")
+            self.process.stdin.write(encode(message))
             self.process.stdin.flush()
             line = self._replies.get(timeout=timeout)
         except queue.Empty:
@@ -93,7 +92,11 @@ class NbgraderWorker:
         if line is None:
             self.stop()
             raise WorkerError("the grading process died unexpectedly")
-        return json.loads(line)
+        try:
+            return decode(line, REPLIES)
+        except ValueError as exc:
+            self.stop()
+            raise WorkerError(f"the grading process answered nonsense: {exc}") from None
 
     def stop(self) -> None:
         """Kill the worker and every kernel it started."""

@@ -77,40 +77,27 @@ server already listening anywhere, in any language (``netcourse check-echo``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from ..harness.core import Report, SkipCheck, run_checks
 from ..harness.server import KINDS, POOL_KINDS, Server
 from ..harness.sessions import run_server_checks
-from .probes import LARGE, EchoProbes, Remote, Settings, wait_ready
+from .probes import CHECKS, LARGE, Remote, Settings, Trial, on, wait_ready
 from .udp import check_udp_server
 
-CHECK_IDS = (
-    "short",
-    "binary",
-    "large",
-    "many-messages",
-    "half-close",
-    "reset",
-    "head-of-line",
-    "concurrent",
-    "idle-cpu",
-    "leaks",
-    "bounded-workers",
-    "stop",
-)
-_CONCURRENT = tuple(c for c in CHECK_IDS if c != "bounded-workers")
+_CONCURRENT = tuple(c for c in CHECKS.ids if c != "bounded-workers")
 _SEQUENTIAL = tuple(c for c in _CONCURRENT if c not in ("head-of-line", "concurrent"))
 EXERCISE_CHECKS: dict[str, tuple[str, ...]] = {
     "sequential": _SEQUENTIAL,
     "selectors": _CONCURRENT,
     "threads": _CONCURRENT,
-    "thread-pool": CHECK_IDS,
-    "process-pool": CHECK_IDS,
+    "thread-pool": CHECKS.ids,
+    "process-pool": CHECKS.ids,
     "gevent": _CONCURRENT,
     "asyncio": _CONCURRENT,
 }
-BLACK_BOX_CHECKS = (*CHECK_IDS[:8], "idle-cpu", "leaks")
+BLACK_BOX_CHECKS = (*CHECKS.ids[:8], "idle-cpu", "leaks")
 # Accepted connections inherit the listener's send buffer: a small one makes
 # a send() that takes only part of a large message happen on every platform.
 # Linux queues a whole segment (up to 64 KiB on loopback) whenever its send
@@ -122,14 +109,14 @@ SEND_BUFFER = 16 * 2**10
 def check_server(
     serve: Callable[..., Any],
     kind: str = "sequential",
+    only: Iterable[str] | None = None,
     *,
-    checks: Iterable[str] | None = None,
     clients: int = 100,
     workers: int | None = None,
     seed: int = 0,
     large: int = LARGE,
 ) -> Report:
-    """Run the checks for ``kind`` (or just ``checks``) on a student's ``serve`` function.
+    """Run the checks for ``kind`` (or those named in ``only``) on a student's ``serve``.
 
     ``clients`` is how many connections ``concurrent`` holds at once (a pool
     is asked for ``workers`` of them); ``seed`` and ``large`` vary the bytes
@@ -141,9 +128,8 @@ def check_server(
         raise ValueError(f"a {kind} server is checked with workers=N, the bound it must keep")
     if large < 2**20:
         raise ValueError("large must be at least 1 MiB (1048576 bytes)")
-    selected = _selection(checks, EXERCISE_CHECKS[kind])
+    selected = CHECKS.select(EXERCISE_CHECKS[kind] if only is None else only)
     settings = Settings(clients=clients, workers=workers, kind=kind, seed=seed, large=large)
-    probes = EchoProbes(settings)
 
     def start(on_error: Callable[[str], None]) -> Server:
         server = Server(serve, kind, workers=workers, send_buffer=SEND_BUFFER, on_error=on_error)
@@ -152,7 +138,7 @@ def check_server(
 
     name = getattr(serve, "__name__", "serve")
     return run_server_checks(
-        f"echo server {name} ({kind})", start, [(c, probes.probe(c)) for c in selected]
+        f"echo server {name} ({kind})", start, [(c, on(f, settings)) for c, f in selected]
     )
 
 
@@ -170,40 +156,28 @@ def check_address(
     ``idle-cpu`` and ``leaks`` only with the server's process id ``pid``.
     """
     target = Remote((host, port), pid)
-    probes = EchoProbes(Settings(clients=clients))
+    settings = Settings(clients=clients)
 
-    def checked(check_id: str) -> Callable[[], None]:
+    def probe(trial: Trial, check: Callable[[Trial], None], check_id: str) -> None:
         if check_id in ("head-of-line", "concurrent") and not concurrent:
-            return _skip("only with --concurrent (concurrent=True)")
+            raise SkipCheck("only with --concurrent (concurrent=True)")
         if check_id in ("idle-cpu", "leaks") and pid is None:
-            return _skip("only with --pid PID, the server's process id")
-        probe = probes.probe(check_id)
-        return lambda: probe(target)
+            raise SkipCheck("only with --pid PID, the server's process id")
+        check(trial)
 
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return run_checks(f"echo server at {where}", [(c, checked(c)) for c in BLACK_BOX_CHECKS])
-
-
-def _skip(reason: str) -> Callable[[], None]:
-    def skipped() -> None:
-        raise SkipCheck(reason)
-
-    return skipped
-
-
-def _selection(checks: Iterable[str] | None, default: tuple[str, ...]) -> list[str]:
-    if checks is None:
-        return list(default)
-    wanted = set(checks)
-    unknown = wanted - set(CHECK_IDS)
-    if unknown:
-        raise ValueError(f"no such echo check: {', '.join(sorted(unknown))}")
-    return [c for c in CHECK_IDS if c in wanted]
+    return run_checks(
+        f"echo server at {where}",
+        [
+            (check_id, partial(probe, Trial(target, settings), check, check_id))
+            for check_id, check in CHECKS.select(BLACK_BOX_CHECKS)
+        ],
+    )
 
 
 __all__ = [
     "BLACK_BOX_CHECKS",
-    "CHECK_IDS",
+    "CHECKS",
     "EXERCISE_CHECKS",
     "check_address",
     "check_server",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import psutil
 
-from ..harness.core import CheckFailure, SkipCheck
+from ..harness.core import CheckFailure, Checklist, NotAttempted, SkipCheck
 from ..harness.server import POOL_KINDS, Server
 from .client import (
     CHANGED,
@@ -197,318 +197,361 @@ def wait_ready(server: Server) -> None:
 # --- the probes ---------------------------------------------------------------
 
 
-class EchoProbes:
-    """The probes of one checker run; ``probe(check_id)`` gives the one for a check."""
+@dataclass(frozen=True)
+class Trial:
+    """What an echo check is run on: a target (a server run here, or a remote one) and the
+    settings of this run of the checker."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    target: Target
+    settings: Settings
 
-    def probe(self, check_id: str) -> Callable[[Target], None]:
-        return getattr(self, check_id.replace("-", "_"))
 
-    def short(self, target: Target) -> None:
-        with clients(target, 1) as (sock,):
-            ex = Exchange(sock, SHORT_MESSAGE)
-            drive([ex], target)
-            result = outcome(ex, f"the message {SHORT_MESSAGE!r}")
-            if result.kind == SILENT and result.received == 0:
-                raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
-            if result.kind == CHANGED:
-                raise CheckFailure(
-                    f"sent {SHORT_MESSAGE!r} and got back {bytes(ex.received)!r}: "
-                    "an echo is the very same bytes"
-                )
-            if result.kind != "ok":
-                raise CheckFailure(result.text)
+CHECKS: Checklist[Trial] = Checklist("echo")
 
-    def binary(self, target: Target) -> None:
-        message = bytes(range(256)) * 2
-        with clients(target, 1) as (sock,):
-            ex = Exchange(sock, message)
-            drive([ex], target)
-            result = outcome(ex, "a message of all 256 byte values")
-            if result.kind == SILENT:
-                raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
-            if result.kind != "ok":
-                raise CheckFailure(f"{result.text}: {BYTES_ADVICE}")
 
-    def large(self, target: Target) -> None:
-        size = self.settings.large
-        message = payload(self.settings, "large", size)
-        what = f"the {size_text(size)} message"
-        with clients(target, 1, SMALL_BUFFERS) as (sock,):
-            ex = Exchange(sock, message, hold_back=True)
-            drive([ex], target)
-            result = outcome(ex, what)
-            if result.kind == "ok":
-                return
-            if result.kind == CLOSED and result.received:
-                raise CheckFailure(
-                    f"{what} came back as {result.received} bytes and then the server closed "
-                    f"the connection: one recv() returns what has arrived so far (at most its "
-                    f"bufsize), not the whole message; {RECV_LOOP}"
-                )
-            if result.kind == GAP:
-                raise CheckFailure(f"{result.text}: {PARTIAL_SEND}")
-            if result.kind == SILENT and result.received:
-                raise CheckFailure(
-                    f"{result.text}: the server stopped echoing. Either {PARTIAL_SEND}; or the "
-                    "server waits for more data before it echoes, while the client waits for "
-                    "its echo before it can send more"
-                )
-            if result.kind == SILENT:
-                raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
-            if result.kind == RESET:
-                raise CheckFailure(
-                    f"{result.text}: a socket closed while data it has not read is waiting "
-                    f"sends a reset instead of an orderly end; {RECV_LOOP}"
-                )
+def on(check: Callable[[Trial], None], settings: Settings) -> Callable[[Target], None]:
+    """The check as a function of the target alone, for a run with ``settings``."""
+    return lambda target: check(Trial(target, settings))
+
+
+@CHECKS.check("short")
+def short(trial: Trial) -> None:
+    target = trial.target
+    with clients(target, 1) as (sock,):
+        ex = Exchange(sock, SHORT_MESSAGE)
+        drive([ex], target)
+        result = outcome(ex, f"the message {SHORT_MESSAGE!r}")
+        if result.kind == SILENT and result.received == 0:
+            raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+        if result.kind == CHANGED:
+            raise CheckFailure(
+                f"sent {SHORT_MESSAGE!r} and got back {bytes(ex.received)!r}: "
+                "an echo is the very same bytes"
+            )
+        if result.kind != "ok":
             raise CheckFailure(result.text)
 
-    def many_messages(self, target: Target) -> None:
-        rng = random.Random(f"{self.settings.seed}/many")
-        with clients(target, 1) as (sock,):
-            for number in range(1, MANY_MESSAGES + 1):
-                message = rng.randbytes(rng.randint(1, MANY_MAX_SIZE))
-                ex = Exchange(sock, message)
-                drive([ex], target)
-                result = outcome(ex, f"message {number} of {MANY_MESSAGES} ({len(message)} bytes)")
-                if result.kind == "ok":
-                    continue
-                if result.kind in (CLOSED, RESET) and number > 1 and not result.received:
-                    how = (
-                        ""
-                        if result.kind == CLOSED
-                        else " (with the next message unread, so the client saw a reset)"
-                    )
-                    raise CheckFailure(
-                        f"the server closed the connection after echoing {number - 1} "
-                        f"message(s){how}: an echo server keeps the connection open and loops "
-                        f"(recv(), then sendall()) until recv() returns b''"
-                    )
-                if result.kind == SILENT and not result.received:
-                    raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
-                if result.kind in (CLOSED, RESET):
-                    raise CheckFailure(f"{result.text}: {RECV_LOOP}")
-                raise CheckFailure(
-                    f"{result.text}: each message sent on a connection that stays open must "
-                    "come back whole before the next is sent"
-                )
 
-    def half_close(self, target: Target) -> None:
-        message = payload(self.settings, "half-close", HALF_CLOSE_SIZE)
-        what = f"the {size_text(HALF_CLOSE_SIZE)} message"
-        with clients(target, 1, SMALL_BUFFERS) as (sock,):
-            ex = Exchange(sock, message, shut_write=True, wait_eof=True, hold_back=True)
+@CHECKS.check("binary")
+def binary(trial: Trial) -> None:
+    target = trial.target
+    message = bytes(range(256)) * 2
+    with clients(target, 1) as (sock,):
+        ex = Exchange(sock, message)
+        drive([ex], target)
+        result = outcome(ex, "a message of all 256 byte values")
+        if result.kind == SILENT:
+            raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+        if result.kind != "ok":
+            raise CheckFailure(f"{result.text}: {BYTES_ADVICE}")
+
+
+@CHECKS.check("large")
+def large(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    size = settings.large
+    message = payload(settings, "large", size)
+    what = f"the {size_text(size)} message"
+    with clients(target, 1, SMALL_BUFFERS) as (sock,):
+        ex = Exchange(sock, message, hold_back=True)
+        drive([ex], target)
+        result = outcome(ex, what)
+        if result.kind == "ok":
+            return
+        if result.kind == CLOSED and result.received:
+            raise CheckFailure(
+                f"{what} came back as {result.received} bytes and then the server closed "
+                f"the connection: one recv() returns what has arrived so far (at most its "
+                f"bufsize), not the whole message; {RECV_LOOP}"
+            )
+        if result.kind == GAP:
+            raise CheckFailure(f"{result.text}: {PARTIAL_SEND}")
+        if result.kind == SILENT and result.received:
+            raise CheckFailure(
+                f"{result.text}: the server stopped echoing. Either {PARTIAL_SEND}; or the "
+                "server waits for more data before it echoes, while the client waits for "
+                "its echo before it can send more"
+            )
+        if result.kind == SILENT:
+            raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+        if result.kind == RESET:
+            raise CheckFailure(
+                f"{result.text}: a socket closed while data it has not read is waiting "
+                f"sends a reset instead of an orderly end; {RECV_LOOP}"
+            )
+        raise CheckFailure(result.text)
+
+
+@CHECKS.check("many-messages")
+def many_messages(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    rng = random.Random(f"{settings.seed}/many")
+    with clients(target, 1) as (sock,):
+        for number in range(1, MANY_MESSAGES + 1):
+            message = rng.randbytes(rng.randint(1, MANY_MAX_SIZE))
+            ex = Exchange(sock, message)
             drive([ex], target)
-            result = outcome(ex, what)
+            result = outcome(ex, f"message {number} of {MANY_MESSAGES} ({len(message)} bytes)")
             if result.kind == "ok":
-                return
-            intro = "after sending, the client shut down its sending side (shutdown(SHUT_WR)); "
-            if result.kind == NO_EOF:
-                raise CheckFailure(
-                    f"{intro}the server echoed everything but did not close the connection "
-                    f"within {PATIENCE:g} s: recv() returning b'' means the client will send "
-                    "nothing more, so close the connection then (a loop that goes on calling "
-                    "recv() after b'' spins forever)"
+                continue
+            if result.kind in (CLOSED, RESET) and number > 1 and not result.received:
+                how = (
+                    ""
+                    if result.kind == CLOSED
+                    else " (with the next message unread, so the client saw a reset)"
                 )
-            if result.kind in (CLOSED, RESET) and result.received:
                 raise CheckFailure(
-                    f"{intro}{result.text}: a server echoes everything it receives and closes "
-                    "only once recv() has returned b'' and it has sent all it still owes"
+                    f"the server closed the connection after echoing {number - 1} "
+                    f"message(s){how}: an echo server keeps the connection open and loops "
+                    f"(recv(), then sendall()) until recv() returns b''"
                 )
-            raise CheckFailure(f"{intro}{result.text}")
-
-    def reset(self, target: Target) -> None:
-        doomed = connect(target)
-        port = doomed.getsockname()[1]
-        try:
-            wait_accepted(target, port)
-        finally:
-            reset_connection(doomed)
-        # so that whatever the reset makes the server do happens now
-        wait_for_connections(target, [port], present=False)
-        try:
-            self._next_client_served(target, "after a client reset its connection")
-        except CheckFailure as exc:
-            raise CheckFailure(f"{exc}. {_reset_advice()}") from None
-
-    def head_of_line(self, target: Target) -> None:
-        with clients(target, 1) as (silent,):
-            wait_accepted(target, silent.getsockname()[1])
-            self._next_client_served(
-                target,
-                "while one client stayed connected without sending anything",
-                "the server is stuck waiting in recv() for the silent client: "
-                + CONCURRENCY_ADVICE,
+            if result.kind == SILENT and not result.received:
+                raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+            if result.kind in (CLOSED, RESET):
+                raise CheckFailure(f"{result.text}: {RECV_LOOP}")
+            raise CheckFailure(
+                f"{result.text}: each message sent on a connection that stays open must "
+                "come back whole before the next is sent"
             )
 
-    def _next_client_served(self, target: Target, situation: str, advice: str = "") -> None:
-        """A fresh client sends a short message and must get the echo.
 
-        Without an echo it shuts down its sending side and waits once more: a
-        server that echoes only at the end of the stream fails other checks, not this.
-        """
-        with clients(target, 1) as (sock,):
-            ex = Exchange(sock, SHORT_MESSAGE)
-            try:
+@CHECKS.check("half-close")
+def half_close(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    message = payload(settings, "half-close", HALF_CLOSE_SIZE)
+    what = f"the {size_text(HALF_CLOSE_SIZE)} message"
+    with clients(target, 1, SMALL_BUFFERS) as (sock,):
+        ex = Exchange(sock, message, shut_write=True, wait_eof=True, hold_back=True)
+        drive([ex], target)
+        result = outcome(ex, what)
+        if result.kind == "ok":
+            return
+        intro = "after sending, the client shut down its sending side (shutdown(SHUT_WR)); "
+        if result.kind == NO_EOF:
+            raise CheckFailure(
+                f"{intro}the server echoed everything but did not close the connection "
+                f"within {PATIENCE:g} s: recv() returning b'' means the client will send "
+                "nothing more, so close the connection then (a loop that goes on calling "
+                "recv() after b'' spins forever)"
+            )
+        if result.kind in (CLOSED, RESET) and result.received:
+            raise CheckFailure(
+                f"{intro}{result.text}: a server echoes everything it receives and closes "
+                "only once recv() has returned b'' and it has sent all it still owes"
+            )
+        raise CheckFailure(f"{intro}{result.text}")
+
+
+@CHECKS.check("reset")
+def reset(trial: Trial) -> None:
+    target = trial.target
+    doomed = connect(target)
+    port = doomed.getsockname()[1]
+    try:
+        wait_accepted(target, port)
+    finally:
+        reset_connection(doomed)
+    # so that whatever the reset makes the server do happens now
+    wait_for_connections(target, [port], present=False)
+    try:
+        _next_client_served(target, "after a client reset its connection")
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}. {_reset_advice()}") from None
+
+
+@CHECKS.check("head-of-line")
+def head_of_line(trial: Trial) -> None:
+    target = trial.target
+    with clients(target, 1) as (silent,):
+        wait_accepted(target, silent.getsockname()[1])
+        _next_client_served(
+            target,
+            "while one client stayed connected without sending anything",
+            "the server is stuck waiting in recv() for the silent client: " + CONCURRENCY_ADVICE,
+        )
+
+
+def _next_client_served(target: Target, situation: str, advice: str = "") -> None:
+    """A fresh client sends a short message and must get the echo.
+
+    Without an echo it shuts down its sending side and waits once more: a
+    server that echoes only at the end of the stream fails other checks, not this.
+    """
+    with clients(target, 1) as (sock,):
+        ex = Exchange(sock, SHORT_MESSAGE)
+        try:
+            drive([ex], target)
+            if not ex.received and not ex.eof:
+                ex.shut_write = True
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_WR)
                 drive([ex], target)
-                if not ex.received and not ex.eof:
-                    ex.shut_write = True
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_WR)
-                    drive([ex], target)
-            except CheckFailure as exc:
-                raise CheckFailure(f"{situation}, {exc}") from None
-            result = outcome(ex, f"the next client's message {SHORT_MESSAGE!r}")
-            if result.kind != "ok":
-                raise CheckFailure(
-                    f"{situation}, {result.text}" + (f": {advice}" if advice else "")
-                )
+        except NotAttempted:
+            raise
+        except CheckFailure as exc:
+            raise CheckFailure(f"{situation}, {exc}") from None
+        result = outcome(ex, f"the next client's message {SHORT_MESSAGE!r}")
+        if result.kind != "ok":
+            raise CheckFailure(f"{situation}, {result.text}" + (f": {advice}" if advice else ""))
 
-    def concurrent(self, target: Target) -> None:
-        count = self.settings.clients
-        if self.settings.kind in POOL_KINDS:
-            count = min(count, self.settings.workers)
-        ensure_open_files(count)
-        messages = [  # text, so that only concurrency is at stake here
-            f"client {i:03d} ".encode() + payload(self.settings, f"client {i}", 50).hex().encode()
-            for i in range(count)
-        ]
-        with clients(target, count) as socks:
-            exchanges = [Exchange(sock, m) for sock, m in zip(socks, messages, strict=True)]
-            drive(exchanges, target)
-            results = [outcome(ex, "its message") for ex in exchanges]
-            served = sum(r.kind == "ok" for r in results)
-            if served == count:
-                return
-            tally: dict[str, int] = {}
-            for r in results:
-                if r.kind != "ok":
-                    tally[r.kind] = tally.get(r.kind, 0) + 1
-            counts = ", ".join(f"{n} {_CONCURRENT_WORDS.get(k, k)}" for k, n in tally.items())
-            message = (
-                f"{count} clients connected at the same time, each sent a message and kept its "
-                f"connection open; {served} got their echo within {PATIENCE:g} s ({counts})"
+
+@CHECKS.check("concurrent")
+def concurrent(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    count = settings.clients
+    if settings.kind in POOL_KINDS:
+        count = min(count, settings.workers)
+    ensure_open_files(count)
+    messages = [  # text, so that only concurrency is at stake here
+        f"client {i:03d} ".encode() + payload(settings, f"client {i}", 50).hex().encode()
+        for i in range(count)
+    ]
+    with clients(target, count) as socks:
+        exchanges = [Exchange(sock, m) for sock, m in zip(socks, messages, strict=True)]
+        drive(exchanges, target)
+        results = [outcome(ex, "its message") for ex in exchanges]
+        served = sum(r.kind == "ok" for r in results)
+        if served == count:
+            return
+        tally: dict[str, int] = {}
+        for r in results:
+            if r.kind != "ok":
+                tally[r.kind] = tally.get(r.kind, 0) + 1
+        counts = ", ".join(f"{n} {_CONCURRENT_WORDS.get(k, k)}" for k, n in tally.items())
+        message = (
+            f"{count} clients connected at the same time, each sent a message and kept its "
+            f"connection open; {served} got their echo within {PATIENCE:g} s ({counts})"
+        )
+        if tally.get(SILENT) and settings.kind in POOL_KINDS:
+            message += (
+                f": a pool of {settings.workers} workers must serve that many connections at once"
             )
-            if tally.get(SILENT) and self.settings.kind in POOL_KINDS:
-                message += (
-                    f": a pool of {self.settings.workers} workers must serve that many "
-                    "connections at once"
-                )
-            elif served <= 1 and tally.get(SILENT):
-                message += (
-                    ": the server serves one connection at a time, so while it waits for the "
-                    f"first client, which stays connected, the others wait. {CONCURRENCY_ADVICE}"
-                )
-            raise CheckFailure(message)
-
-    def idle_cpu(self, target: Target) -> None:
-        if target.cpu_seconds() is None:
-            raise SkipCheck("needs the server's process id (--pid) to measure its CPU time")
-        with Clients(target) as group:
-            (sock,) = group.connect(1)
-            drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target, patience=0.5)
-            group.settle()  # the server should now wait for the next client, using no CPU
-            used, spun, wall = _idle_cpu(target)
-        if used > IDLE_SHARE * spun and used > IDLE_FLOOR * wall:
-            raise CheckFailure(
-                f"with no client connected the server used {used:.2f} s of CPU time in "
-                f"{wall:.2f} s, about as much as a thread of the checker that did nothing but "
-                f"compute got meanwhile ({spun:.2f} s): it is busy-waiting. Likely causes: a "
-                "loop that retries accept() or recv() on non-blocking sockets at once after "
-                "BlockingIOError; "
-                "select() or selector.select() with timeout=0; or a loop that goes on calling "
-                "recv() after it returned b''. Block instead: in accept() or recv() on blocking "
-                "sockets, or in selector.select() with no timeout"
+        elif served <= 1 and tally.get(SILENT):
+            message += (
+                ": the server serves one connection at a time, so while it waits for the "
+                f"first client, which stays connected, the others wait. {CONCURRENCY_ADVICE}"
             )
+        raise CheckFailure(message)
 
-    def leaks(self, target: Target) -> None:
-        before = resources(target)
-        allowed = self._leak_allowance(target, before)
-        # The clients stay (half-)open until the count is made: a server that keeps
-        # connections or threads after their clients are done is caught while it does.
-        # Once it has not closed a batch of connections, more batches would prove nothing.
-        with Clients(target) as group:
-            for _ in range(LEAK_CONNECTIONS // LEAK_AT_ONCE):
-                batch = group.connect(LEAK_AT_ONCE)
-                drive([Exchange(sock, SHORT_MESSAGE, shut_write=True) for sock in batch], target)
-                if not group.settle():
-                    break
-            deadline = time.monotonic() + LEAK_SETTLE
-            while True:
-                after = resources(target)
-                excess = {k: after[k] - allowed[k] for k in after if k in allowed}
-                if all(v <= 0 for v in excess.values()) or time.monotonic() > deadline:
-                    break
-                target.check_running()
-                time.sleep(TICK * 5)
-        problems = [
-            _LEAK_WORDS[k].format(n=after[k] - before[k]) for k, v in excess.items() if v > 0
-        ]
-        if problems:
-            raise CheckFailure(
-                f"after {len(group.socks)} clients had sent a message, got its echo and shut "
-                f"down their sending side (and {LEAK_SETTLE:g} s more), " + "; ".join(problems)
-            )
 
-    def _leak_allowance(self, target: Target, before: dict[str, int]) -> dict[str, int]:
-        allowed = dict(before)
-        if isinstance(target, Server):
-            # A pool may grow to its bound; a thread or two of the runtime may stay idle.
-            bound = self.settings.workers if self.settings.kind == "thread-pool" else 0
-            allowed["threads"] = max(before["threads"], bound) + 2
-        else:
-            allowed["threads"] = before.get("threads", 0) + LEAK_AT_ONCE
-            allowed["descriptors"] = before.get("descriptors", 0) + LEAK_AT_ONCE
-        return allowed
+@CHECKS.check("idle-cpu")
+def idle_cpu(trial: Trial) -> None:
+    target = trial.target
+    if target.cpu_seconds() is None:
+        raise SkipCheck("needs the server's process id (--pid) to measure its CPU time")
+    with Clients(target) as group:
+        (sock,) = group.connect(1)
+        drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target, patience=0.5)
+        group.settle()  # the server should now wait for the next client, using no CPU
+        used, spun, wall = _idle_cpu(target)
+    if used > IDLE_SHARE * spun and used > IDLE_FLOOR * wall:
+        raise CheckFailure(
+            f"with no client connected the server used {used:.2f} s of CPU time in "
+            f"{wall:.2f} s, about as much as a thread of the checker that did nothing but "
+            f"compute got meanwhile ({spun:.2f} s): it is busy-waiting. Likely causes: a "
+            "loop that retries accept() or recv() on non-blocking sockets at once after "
+            "BlockingIOError; "
+            "select() or selector.select() with timeout=0; or a loop that goes on calling "
+            "recv() after it returned b''. Block instead: in accept() or recv() on blocking "
+            "sockets, or in selector.select() with no timeout"
+        )
 
-    def bounded_workers(self, target: Target) -> None:
-        if not isinstance(target, Server) or target.kind not in POOL_KINDS:
-            raise SkipCheck("only for pool servers run by check_server(..., workers=N)")
-        bound, what = self.settings.workers, _worker_words(target)
-        allowed = bound + (EXTRA_POOL_THREADS if target.kind == "thread-pool" else 0)
-        count = bound + WORKER_OVERLOAD
-        seen = [workers_running(target)]
 
-        def sample() -> None:
-            seen.append(workers_running(target))
-
-        with clients(target, count) as socks:
-            exchanges = [Exchange(sock, SHORT_MESSAGE) for sock in socks]
-            drive(exchanges, target, patience=WORKER_PATIENCE, on_tick=sample)
-            sample()
-        if max(seen) > allowed:
-            extra = " (plus one more thread, to accept connections say)" if allowed > bound else ""
-            raise CheckFailure(
-                f"with {count} clients connected at once the server ran {max(seen)} {what} at "
-                f"the same time; its bound is {bound}{extra}: a pool reuses a fixed set of "
-                "workers, and a connection waits in the pool's queue until a worker is free, "
-                f"instead of getting {what} of its own"
-            )
-
-    def stop(self, target: Target) -> None:
-        if not isinstance(target, Server):
-            raise SkipCheck("only for a server run by check_server()")
-        with clients(target, 1) as (sock,):
-            drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target)
-        if not target.stop(STOP_PATIENCE):
-            raise CheckFailure(_stop_advice(target))
-        if isinstance(target.run.error, NotImplementedError):
-            target.check_running()  # not attempted
-        if target.run.error is not None:
-            raise CheckFailure(f"told to stop, serve() raised {target.run.describe_error()}")
-        deadline = time.monotonic() + SETTLE
-        while left_behind(target) and time.monotonic() < deadline:
+@CHECKS.check("leaks")
+def leaks(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    before = resources(target)
+    allowed = _leak_allowance(settings, target, before)
+    # The clients stay (half-)open until the count is made: a server that keeps
+    # connections or threads after their clients are done is caught while it does.
+    # Once it has not closed a batch of connections, more batches would prove nothing.
+    with Clients(target) as group:
+        for _ in range(LEAK_CONNECTIONS // LEAK_AT_ONCE):
+            batch = group.connect(LEAK_AT_ONCE)
+            drive([Exchange(sock, SHORT_MESSAGE, shut_write=True) for sock in batch], target)
+            if not group.settle():
+                break
+        deadline = time.monotonic() + LEAK_SETTLE
+        while True:
+            after = resources(target)
+            excess = {k: after[k] - allowed[k] for k in after if k in allowed}
+            if all(v <= 0 for v in excess.values()) or time.monotonic() > deadline:
+                break
+            target.check_running()
             time.sleep(TICK * 5)
-        left = left_behind(target)
-        if left:
-            raise CheckFailure(
-                "serve() returned when told to stop, but left behind "
-                + ", ".join(left)
-                + ": join the threads you start (or let each end when its client leaves), "
-                "close every connection, and shut pools down (a `with` block does it)"
-            )
+    problems = [_LEAK_WORDS[k].format(n=after[k] - before[k]) for k, v in excess.items() if v > 0]
+    if problems:
+        raise CheckFailure(
+            f"after {len(group.socks)} clients had sent a message, got its echo and shut "
+            f"down their sending side (and {LEAK_SETTLE:g} s more), " + "; ".join(problems)
+        )
+
+
+def _leak_allowance(settings: Settings, target: Target, before: dict[str, int]) -> dict[str, int]:
+    allowed = dict(before)
+    if isinstance(target, Server):
+        # A pool may grow to its bound; a thread or two of the runtime may stay idle.
+        bound = settings.workers if settings.kind == "thread-pool" else 0
+        allowed["threads"] = max(before["threads"], bound) + 2
+    else:
+        allowed["threads"] = before.get("threads", 0) + LEAK_AT_ONCE
+        allowed["descriptors"] = before.get("descriptors", 0) + LEAK_AT_ONCE
+    return allowed
+
+
+@CHECKS.check("bounded-workers")
+def bounded_workers(trial: Trial) -> None:
+    target, settings = trial.target, trial.settings
+    if not isinstance(target, Server) or target.kind not in POOL_KINDS:
+        raise SkipCheck("only for pool servers run by check_server(..., workers=N)")
+    bound, what = settings.workers, _worker_words(target)
+    allowed = bound + (EXTRA_POOL_THREADS if target.kind == "thread-pool" else 0)
+    count = bound + WORKER_OVERLOAD
+    seen = [workers_running(target)]
+
+    def sample() -> None:
+        seen.append(workers_running(target))
+
+    with clients(target, count) as socks:
+        exchanges = [Exchange(sock, SHORT_MESSAGE) for sock in socks]
+        drive(exchanges, target, patience=WORKER_PATIENCE, on_tick=sample)
+        sample()
+    if max(seen) > allowed:
+        extra = " (plus one more thread, to accept connections say)" if allowed > bound else ""
+        raise CheckFailure(
+            f"with {count} clients connected at once the server ran {max(seen)} {what} at "
+            f"the same time; its bound is {bound}{extra}: a pool reuses a fixed set of "
+            "workers, and a connection waits in the pool's queue until a worker is free, "
+            f"instead of getting {what} of its own"
+        )
+
+
+@CHECKS.check("stop")
+def stop(trial: Trial) -> None:
+    target = trial.target
+    if not isinstance(target, Server):
+        raise SkipCheck("only for a server run by check_server()")
+    with clients(target, 1) as (sock,):
+        drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target)
+    if not target.stop(STOP_PATIENCE):
+        raise CheckFailure(_stop_advice(target))
+    if isinstance(target.run.error, NotImplementedError):
+        target.check_running()  # not attempted
+    if target.run.error is not None:
+        raise CheckFailure(f"told to stop, serve() raised {target.run.describe_error()}")
+    deadline = time.monotonic() + SETTLE
+    while left_behind(target) and time.monotonic() < deadline:
+        time.sleep(TICK * 5)
+    left = left_behind(target)
+    if left:
+        raise CheckFailure(
+            "serve() returned when told to stop, but left behind "
+            + ", ".join(left)
+            + ": join the threads you start (or let each end when its client leaves), "
+            "close every connection, and shut pools down (a `with` block does it)"
+        )
 
 
 _CONCURRENT_WORDS = {

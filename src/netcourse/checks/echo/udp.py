@@ -17,16 +17,16 @@ from __future__ import annotations
 import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from ..harness.core import CheckFailure, Report
+from ..harness.core import CheckFailure, Checklist, NotAttempted, Report
 from ..harness.server import UDP, Server
 from ..harness.sessions import run_server_checks
 from .client import PATIENCE, TICK, preview
 from .probes import left_behind
 
-CHECK_IDS = ("short", "binary", "empty", "boundaries", "large", "two-clients", "stop")
 # macOS refuses to send datagrams over 9216 bytes unless told otherwise; this is well above
 # the 1024 or 4096 bytes a server's recvfrom() buffer is often given.
 LARGE = 8000
@@ -83,127 +83,156 @@ class _Client:
         self.sock.close()
 
 
-class _Probes:
-    """The UDP probes. One client talks to the server in every check but ``two-clients``,
-    which adds a second, as a conversation with one client would go."""
+@dataclass(frozen=True)
+class UdpTrial:
+    """What a UDP check is run on: the server, the client that talks to it in every check
+    (``two-clients`` adds a second, as a conversation with one client would go), and the
+    size and seed of the large datagram."""
 
-    def __init__(self, large: int, seed: int) -> None:
-        self.client = _Client()
-        self.large_size, self.seed = large, seed
+    server: Server
+    client: _Client
+    large: int
+    seed: int
 
-    def one_reply(self, server: Server, message: bytes, what: str, why: str = "") -> bytes:
-        """The one reply to ``message`` (more is a failure too); ``why`` explains none."""
-        self.client.drain()
-        self.client.send(server, message)
-        try:
-            replies = self.client.replies(server, 1)
-        except CheckFailure as exc:
-            raise CheckFailure(f"{exc}{why}") from None
-        if not replies:
-            raise CheckFailure(
-                f"sent {what} and no reply came within {PATIENCE:g} s: answer each datagram "
-                f"from recvfrom() at once; {SEND_BACK}{why}"
-            )
-        more = self.client.replies(server, 1, STRAY_PATIENCE)
-        if more:
-            raise CheckFailure(
-                f"sent {what} and got back {preview(replies[0])} and then {preview(more[0])}: "
-                "answer each datagram with exactly one datagram"
-            )
-        return replies[0]
 
-    def short(self, server: Server) -> None:
-        message = b"hello, udp"
-        reply = self.one_reply(server, message, f"the datagram {message!r}")
-        if reply != message:
-            raise CheckFailure(
-                f"sent {message!r} and got back {reply!r}: an echo is the same bytes"
-            )
+CHECKS: Checklist[UdpTrial] = Checklist("UDP echo")
 
-    def binary(self, server: Server) -> None:
-        message = bytes(range(256))
-        reply = self.one_reply(server, message, "a datagram of all 256 byte values")
-        if reply != message:
-            raise CheckFailure(
-                f"a datagram of all 256 byte values came back as {preview(reply)} ({len(reply)} "
-                "bytes): echo the bytes as received, without decoding them to text"
-            )
 
-    def empty(self, server: Server) -> None:
-        why = (
-            ". An empty datagram is a datagram like any other: with UDP, recvfrom() returning "
-            "b'' does not mean that the client has finished"
+def _one_reply(trial: UdpTrial, message: bytes, what: str, why: str = "") -> bytes:
+    """The one reply to ``message`` (more is a failure too); ``why`` explains none."""
+    server = trial.server
+    trial.client.drain()
+    trial.client.send(server, message)
+    try:
+        replies = trial.client.replies(server, 1)
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise CheckFailure(f"{exc}{why}") from None
+    if not replies:
+        raise CheckFailure(
+            f"sent {what} and no reply came within {PATIENCE:g} s: answer each datagram "
+            f"from recvfrom() at once; {SEND_BACK}{why}"
         )
-        reply = self.one_reply(server, b"", "an empty datagram", why)
-        if reply:
-            raise CheckFailure(f"sent an empty datagram and got back {preview(reply)}")
-
-    def boundaries(self, server: Server) -> None:
-        sent = [b"one", b"two two", b"three three three"]
-        self.client.drain()
-        self.client.send(server, *sent)
-        replies = self.client.replies(server, len(sent))
-        replies += self.client.replies(server, 1, STRAY_PATIENCE)
-        if sorted(replies) != sorted(sent):
-            raise CheckFailure(
-                f"sent the datagrams {sent!r} one right after the other and got back "
-                f"{replies!r}: each datagram is a message of its own, so answer each one with "
-                "exactly its bytes"
-            )
-
-    def large(self, server: Server) -> None:
-        size = self.large_size
-        message = random.Random(f"udp-large/{self.seed}").randbytes(size)
-        reply = self.one_reply(server, message, f"a datagram of {size} bytes")
-        if len(reply) < size and message.startswith(reply):
-            raise CheckFailure(f"a datagram of {size} bytes came back as {len(reply)}: {TRUNCATED}")
-        if reply != message:
-            raise CheckFailure(f"a datagram of {size} bytes came back changed ({len(reply)} bytes)")
-
-    def two_clients(self, server: Server) -> None:
-        first, second = self.client, _Client()
-        first.drain()
-        try:
-            first.send(server, b"from the first")
-            got_first = first.replies(server, 1)
-            second.send(server, b"from the second")
-            got_second = second.replies(server, 1)
-            first.send(server, b"the first again")
-            got_first += first.replies(server, 1)
-            got_first += first.replies(server, 1, STRAY_PATIENCE)
-            got_second += second.replies(server, 1, STRAY_PATIENCE)
-        finally:
-            second.close()
-        if got_first != [b"from the first", b"the first again"] or got_second != [
-            b"from the second"
-        ]:
-            raise CheckFailure(
-                f"two clients took turns: the first got back {got_first!r} and the second "
-                f"{got_second!r}, and each should get exactly its own datagrams back: "
-                f"{SEND_BACK}, never to an address kept from an earlier datagram"
-            )
-
-    def stop(self, server: Server) -> None:
-        self.client.send(server, b"before stop")  # something to have served; any reply will do
-        self.client.replies(server, 1)
-        if not server.stop(STOP_PATIENCE):
-            raise CheckFailure(
-                f"serve() did not return within {STOP_PATIENCE:g} s of being told to stop: "
-                "check stop.is_set() after each datagram; right after setting stop the checker "
-                "sends an empty datagram, so a server waiting in recvfrom() wakes up to see it"
-            )
-        if server.run.error is not None:
-            server.check_running()
-            raise CheckFailure(f"told to stop, serve() raised {server.run.describe_error()}")
-        left = left_behind(server)
-        if left:
-            raise CheckFailure(
-                f"serve() returned when told to stop, but left behind {', '.join(left)}: "
-                "join the threads you start"
-            )
+    more = trial.client.replies(server, 1, STRAY_PATIENCE)
+    if more:
+        raise CheckFailure(
+            f"sent {what} and got back {preview(replies[0])} and then {preview(more[0])}: "
+            "answer each datagram with exactly one datagram"
+        )
+    return replies[0]
 
 
-def check_udp_server(serve: Callable[..., Any], *, large: int = LARGE, seed: int = 0) -> Report:
+@CHECKS.check("short")
+def short(trial: UdpTrial) -> None:
+    message = b"hello, udp"
+    reply = _one_reply(trial, message, f"the datagram {message!r}")
+    if reply != message:
+        raise CheckFailure(f"sent {message!r} and got back {reply!r}: an echo is the same bytes")
+
+
+@CHECKS.check("binary")
+def binary(trial: UdpTrial) -> None:
+    message = bytes(range(256))
+    reply = _one_reply(trial, message, "a datagram of all 256 byte values")
+    if reply != message:
+        raise CheckFailure(
+            f"a datagram of all 256 byte values came back as {preview(reply)} ({len(reply)} "
+            "bytes): echo the bytes as received, without decoding them to text"
+        )
+
+
+@CHECKS.check("empty")
+def empty(trial: UdpTrial) -> None:
+    why = (
+        ". An empty datagram is a datagram like any other: with UDP, recvfrom() returning "
+        "b'' does not mean that the client has finished"
+    )
+    reply = _one_reply(trial, b"", "an empty datagram", why)
+    if reply:
+        raise CheckFailure(f"sent an empty datagram and got back {preview(reply)}")
+
+
+@CHECKS.check("boundaries")
+def boundaries(trial: UdpTrial) -> None:
+    server = trial.server
+    sent = [b"one", b"two two", b"three three three"]
+    trial.client.drain()
+    trial.client.send(server, *sent)
+    replies = trial.client.replies(server, len(sent))
+    replies += trial.client.replies(server, 1, STRAY_PATIENCE)
+    if sorted(replies) != sorted(sent):
+        raise CheckFailure(
+            f"sent the datagrams {sent!r} one right after the other and got back "
+            f"{replies!r}: each datagram is a message of its own, so answer each one with "
+            "exactly its bytes"
+        )
+
+
+@CHECKS.check("large")
+def large(trial: UdpTrial) -> None:
+    size = trial.large
+    message = random.Random(f"udp-large/{trial.seed}").randbytes(size)
+    reply = _one_reply(trial, message, f"a datagram of {size} bytes")
+    if len(reply) < size and message.startswith(reply):
+        raise CheckFailure(f"a datagram of {size} bytes came back as {len(reply)}: {TRUNCATED}")
+    if reply != message:
+        raise CheckFailure(f"a datagram of {size} bytes came back changed ({len(reply)} bytes)")
+
+
+@CHECKS.check("two-clients")
+def two_clients(trial: UdpTrial) -> None:
+    server = trial.server
+    first, second = trial.client, _Client()
+    first.drain()
+    try:
+        first.send(server, b"from the first")
+        got_first = first.replies(server, 1)
+        second.send(server, b"from the second")
+        got_second = second.replies(server, 1)
+        first.send(server, b"the first again")
+        got_first += first.replies(server, 1)
+        got_first += first.replies(server, 1, STRAY_PATIENCE)
+        got_second += second.replies(server, 1, STRAY_PATIENCE)
+    finally:
+        second.close()
+    if got_first != [b"from the first", b"the first again"] or got_second != [b"from the second"]:
+        raise CheckFailure(
+            f"two clients took turns: the first got back {got_first!r} and the second "
+            f"{got_second!r}, and each should get exactly its own datagrams back: "
+            f"{SEND_BACK}, never to an address kept from an earlier datagram"
+        )
+
+
+@CHECKS.check("stop")
+def stop(trial: UdpTrial) -> None:
+    server = trial.server
+    trial.client.send(server, b"before stop")  # something to have served; any reply will do
+    trial.client.replies(server, 1)
+    if not server.stop(STOP_PATIENCE):
+        raise CheckFailure(
+            f"serve() did not return within {STOP_PATIENCE:g} s of being told to stop: "
+            "check stop.is_set() after each datagram; right after setting stop the checker "
+            "sends an empty datagram, so a server waiting in recvfrom() wakes up to see it"
+        )
+    if server.run.error is not None:
+        server.check_running()
+        raise CheckFailure(f"told to stop, serve() raised {server.run.describe_error()}")
+    left = left_behind(server)
+    if left:
+        raise CheckFailure(
+            f"serve() returned when told to stop, but left behind {', '.join(left)}: "
+            "join the threads you start"
+        )
+
+
+def check_udp_server(
+    serve: Callable[..., Any],
+    only: Iterable[str] | None = None,
+    *,
+    large: int = LARGE,
+    seed: int = 0,
+) -> Report:
     """Run every UDP echo check on a student's ``serve(sock, stop)``.
 
     ``large`` is the size of the large datagram (at most 9000, which every
@@ -216,12 +245,14 @@ def check_udp_server(serve: Callable[..., Any], *, large: int = LARGE, seed: int
         return Server(serve, UDP, on_error=on_error)
 
     name = getattr(serve, "__name__", "serve")
-    probes = _Probes(large, seed)
+    client = _Client()
+
+    def on_server(check: Callable[[UdpTrial], None]) -> Callable[[Server], None]:
+        return lambda server: check(UdpTrial(server, client, large, seed))
+
     try:
         return run_server_checks(
-            f"UDP echo server {name}",
-            start,
-            [(c, getattr(probes, c.replace("-", "_"))) for c in CHECK_IDS],
+            f"UDP echo server {name}", start, [(c, on_server(f)) for c, f in CHECKS.select(only)]
         )
     finally:
-        probes.client.close()
+        client.close()

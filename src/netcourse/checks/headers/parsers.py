@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..harness.core import (
     CheckFailure,
+    Checklist,
     Report,
     call_student,
     describe_call,
     not_attempted,
-    run_checks,
 )
 from .probes import (
     ETHERNET_ZERO_MACS,
@@ -35,6 +35,10 @@ from .probes import (
 )
 
 Parser = Callable[[bytes], dict]
+Payload = Callable[[bytes], bytes]
+IPV4_CHECKS: Checklist[Parser] = Checklist("parse_ipv4_header")
+TCP_CHECKS: Checklist[Parser] = Checklist("parse_tcp_header")
+PAYLOAD_CHECKS: Checklist[Payload] = Checklist("tcp_payload")
 
 IPV4_KEYS = (
     "version",
@@ -187,11 +191,13 @@ def _ipv4(parse: Parser, probe: IPv4Probe) -> dict:
     return _parse(parse, "parse_ipv4_header", probe.packet())
 
 
+@IPV4_CHECKS.check("returns-dict")
 def _ipv4_returns_dict(parse: Parser) -> None:
     result = _ipv4(parse, IPV4_PLAIN)
     _require_keys(result, IPV4_KEYS, "parse_ipv4_header")
 
 
+@IPV4_CHECKS.check("version")
 def _ipv4_version(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS):
         version = _get(_ipv4(parse, probe), "version", "parse_ipv4_header")
@@ -204,6 +210,7 @@ def _ipv4_version(parse: Parser) -> None:
         )
 
 
+@IPV4_CHECKS.check("header-length")
 def _ipv4_header_length(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS):
         found = _get(_ipv4(parse, probe), "header_length", "parse_ipv4_header")
@@ -220,6 +227,7 @@ def _ipv4_header_length(parse: Parser) -> None:
         )
 
 
+@IPV4_CHECKS.check("total-length-and-id")
 def _ipv4_lengths(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS, IPV4_FRAGMENT):
         result = _ipv4(parse, probe)
@@ -231,6 +239,7 @@ def _ipv4_lengths(parse: Parser) -> None:
             )
 
 
+@IPV4_CHECKS.check("ttl-and-protocol")
 def _ipv4_ttl_protocol(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS, IPV4_FRAGMENT):
         result = _ipv4(parse, probe)
@@ -238,6 +247,7 @@ def _ipv4_ttl_protocol(parse: Parser) -> None:
         _compare(_get(result, "protocol", "parse_ipv4_header"), probe.protocol, "protocol (byte 9)")
 
 
+@IPV4_CHECKS.check("checksum-field")
 def _ipv4_checksum_field(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS):
         expected = probe.expected()["checksum"]
@@ -250,6 +260,7 @@ def _ipv4_checksum_field(parse: Parser) -> None:
         )
 
 
+@IPV4_CHECKS.check("addresses")
 def _ipv4_addresses(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS):
         result = _ipv4(parse, probe)
@@ -269,6 +280,7 @@ def _ipv4_addresses(parse: Parser) -> None:
             _compare(found, expected[key], f"{key} ({where})")
 
 
+@IPV4_CHECKS.check("dscp-and-ecn")
 def _ipv4_dscp_ecn(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_OPTIONS, IPV4_FRAGMENT):
         result = _ipv4(parse, probe)
@@ -287,6 +299,7 @@ def _ipv4_dscp_ecn(parse: Parser) -> None:
         )
 
 
+@IPV4_CHECKS.check("flags")
 def _ipv4_flags(parse: Parser) -> None:
     swapped = {"DF": "MF", "MF": "DF"}
     for probe in (IPV4_PLAIN, IPV4_OPTIONS, IPV4_FRAGMENT):
@@ -310,6 +323,7 @@ def _ipv4_flags(parse: Parser) -> None:
             )
 
 
+@IPV4_CHECKS.check("fragment-offset")
 def _ipv4_fragment_offset(parse: Parser) -> None:
     for probe in (IPV4_PLAIN, IPV4_FRAGMENT):
         offset = probe.fragment_offset
@@ -335,6 +349,7 @@ def _no_negatives(result: dict, keys: tuple[str, ...], name: str) -> None:
             )
 
 
+@IPV4_CHECKS.check("unsigned")
 def _ipv4_unsigned(parse: Parser) -> None:
     keys = ("dscp", "total_length", "identification", "ttl", "checksum")
     _no_negatives(_ipv4(parse, IPV4_HIGH_BITS), keys, "parse_ipv4_header")
@@ -358,6 +373,7 @@ def _expect_value_error(function: Callable, data: bytes, name: str, why: str) ->
     raise CheckFailure(f"{label} returned {result!r:.60} instead of raising ValueError: {why}")
 
 
+@IPV4_CHECKS.check("rejects-bad-input")
 def _ipv4_rejects(parse: Parser) -> None:
     name = "parse_ipv4_header"
     _expect_value_error(
@@ -372,26 +388,9 @@ def _ipv4_rejects(parse: Parser) -> None:
     _expect_value_error(parse, cut, name, "IHL says 24 bytes of header but only 20 are there")
 
 
-def check_parse_ipv4_header(parse_ipv4_header: Parser) -> Report:
+def check_parse_ipv4_header(parse_ipv4_header: Parser, only: Iterable[str] | None = None) -> Report:
     """Run the visible checks on a student's ``parse_ipv4_header``."""
-    parse = parse_ipv4_header
-    return run_checks(
-        "parse_ipv4_header",
-        [
-            ("returns-dict", lambda: _ipv4_returns_dict(parse)),
-            ("version", lambda: _ipv4_version(parse)),
-            ("header-length", lambda: _ipv4_header_length(parse)),
-            ("total-length-and-id", lambda: _ipv4_lengths(parse)),
-            ("ttl-and-protocol", lambda: _ipv4_ttl_protocol(parse)),
-            ("checksum-field", lambda: _ipv4_checksum_field(parse)),
-            ("addresses", lambda: _ipv4_addresses(parse)),
-            ("dscp-and-ecn", lambda: _ipv4_dscp_ecn(parse)),
-            ("flags", lambda: _ipv4_flags(parse)),
-            ("fragment-offset", lambda: _ipv4_fragment_offset(parse)),
-            ("unsigned", lambda: _ipv4_unsigned(parse)),
-            ("rejects-bad-input", lambda: _ipv4_rejects(parse)),
-        ],
-    )
+    return IPV4_CHECKS.run("parse_ipv4_header", parse_ipv4_header, only)
 
 
 # -- TCP ----------------------------------------------------------------------------
@@ -401,10 +400,12 @@ def _tcp(parse: Parser, probe: TCPProbe) -> dict:
     return _parse(parse, "parse_tcp_header", probe.segment())
 
 
+@TCP_CHECKS.check("returns-dict")
 def _tcp_returns_dict(parse: Parser) -> None:
     _require_keys(_tcp(parse, TCP_DATA), TCP_KEYS, "parse_tcp_header")
 
 
+@TCP_CHECKS.check("ports")
 def _tcp_ports(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA):
         result = _tcp(parse, probe)
@@ -420,6 +421,7 @@ def _tcp_ports(parse: Parser) -> None:
             raise CheckFailure("source_port and destination_port are swapped")
 
 
+@TCP_CHECKS.check("sequence-numbers")
 def _tcp_sequence_numbers(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA):
         result = _tcp(parse, probe)
@@ -433,6 +435,7 @@ def _tcp_sequence_numbers(parse: Parser) -> None:
             )
 
 
+@TCP_CHECKS.check("header-length")
 def _tcp_header_length(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA, TCP_FLAG_PROBES[1]):
         words = probe.header_length // 4
@@ -450,6 +453,7 @@ def _tcp_header_length(parse: Parser) -> None:
         )
 
 
+@TCP_CHECKS.check("flags")
 def _tcp_flags(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA, *TCP_FLAG_PROBES):
         found = _get(_tcp(parse, probe), "flags", "parse_tcp_header")
@@ -467,6 +471,7 @@ def _tcp_flags(parse: Parser) -> None:
             )
 
 
+@TCP_CHECKS.check("window-checksum-urgent")
 def _tcp_window_checksum_urgent(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA, TCP_FLAG_PROBES[3]):
         result = _tcp(parse, probe)
@@ -480,11 +485,13 @@ def _tcp_window_checksum_urgent(parse: Parser) -> None:
             )
 
 
+@TCP_CHECKS.check("unsigned")
 def _tcp_unsigned(parse: Parser) -> None:
     keys = tuple(k for k in TCP_KEYS if k not in ("flags", "header_length"))
     _no_negatives(_tcp(parse, TCP_HIGH_BITS), keys, "parse_tcp_header")
 
 
+@TCP_CHECKS.check("rejects-bad-input")
 def _tcp_rejects(parse: Parser) -> None:
     name = "parse_tcp_header"
     _expect_value_error(parse, TCP_DATA.header()[:19], name, "a TCP header has 20 bytes or more")
@@ -495,22 +502,9 @@ def _tcp_rejects(parse: Parser) -> None:
     _expect_value_error(parse, cut, name, "the data offset says 40 bytes but only 20 are there")
 
 
-def check_parse_tcp_header(parse_tcp_header: Parser) -> Report:
+def check_parse_tcp_header(parse_tcp_header: Parser, only: Iterable[str] | None = None) -> Report:
     """Run the visible checks on a student's ``parse_tcp_header``."""
-    parse = parse_tcp_header
-    return run_checks(
-        "parse_tcp_header",
-        [
-            ("returns-dict", lambda: _tcp_returns_dict(parse)),
-            ("ports", lambda: _tcp_ports(parse)),
-            ("sequence-numbers", lambda: _tcp_sequence_numbers(parse)),
-            ("header-length", lambda: _tcp_header_length(parse)),
-            ("flags", lambda: _tcp_flags(parse)),
-            ("window-checksum-urgent", lambda: _tcp_window_checksum_urgent(parse)),
-            ("unsigned", lambda: _tcp_unsigned(parse)),
-            ("rejects-bad-input", lambda: _tcp_rejects(parse)),
-        ],
-    )
+    return TCP_CHECKS.run("parse_tcp_header", parse_tcp_header, only)
 
 
 # -- the payload inside a frame -------------------------------------------------------
@@ -557,10 +551,12 @@ def _expect_payload(tcp_payload: Callable, frame: FrameProbe, expected: bytes, w
         raise CheckFailure(f"tcp_payload of {what} returned {found!r:.80}; expected {expected!r}")
 
 
+@PAYLOAD_CHECKS.check("returns-bytes")
 def _payload_returns_bytes(tcp_payload: Callable) -> None:
     _payload(tcp_payload, _tcp_frame(TCP_DATA), "a data segment")
 
 
+@PAYLOAD_CHECKS.check("data-segment")
 def _payload_data(tcp_payload: Callable) -> None:
     frame = _tcp_frame(TCP_DATA)
     found = _payload(tcp_payload, frame, "a data segment")
@@ -573,10 +569,12 @@ def _payload_data(tcp_payload: Callable) -> None:
     _expect_payload(tcp_payload, frame, TCP_DATA.payload, "a segment with 32-byte TCP header")
 
 
+@PAYLOAD_CHECKS.check("empty-segment")
 def _payload_empty(tcp_payload: Callable) -> None:
     _expect_payload(tcp_payload, _tcp_frame(TCP_SYN), b"", "a SYN segment (40-byte TCP header)")
 
 
+@PAYLOAD_CHECKS.check("ip-options")
 def _payload_ip_options(tcp_payload: Callable) -> None:
     tcp = TCPProbe(flags=frozenset({"PSH", "ACK"}), payload=b"hello\n")
     frame = _tcp_frame(tcp, options=ROUTER_ALERT)
@@ -585,6 +583,7 @@ def _payload_ip_options(tcp_payload: Callable) -> None:
     )
 
 
+@PAYLOAD_CHECKS.check("ethernet-padding")
 def _payload_padding(tcp_payload: Callable) -> None:
     tcp = TCPProbe(flags=frozenset({"PSH", "ACK"}), payload=b"hi")
     frame = _tcp_frame(tcp)
@@ -597,6 +596,7 @@ def _payload_padding(tcp_payload: Callable) -> None:
     _expect_payload(tcp_payload, frame, b"hi", "a short, padded frame")
 
 
+@PAYLOAD_CHECKS.check("rejects-non-tcp")
 def _payload_rejects(tcp_payload: Callable) -> None:
     cases = (
         (STATSD_OVER_UDP.frame(), "the IPv4 protocol field is 17: this is UDP, not TCP"),
@@ -607,16 +607,6 @@ def _payload_rejects(tcp_payload: Callable) -> None:
         _expect_value_error(tcp_payload, frame, "tcp_payload", why)
 
 
-def check_tcp_payload(tcp_payload: Callable[[bytes], bytes]) -> Report:
+def check_tcp_payload(tcp_payload: Payload, only: Iterable[str] | None = None) -> Report:
     """Run the visible checks on a student's ``tcp_payload``."""
-    return run_checks(
-        "tcp_payload",
-        [
-            ("returns-bytes", lambda: _payload_returns_bytes(tcp_payload)),
-            ("data-segment", lambda: _payload_data(tcp_payload)),
-            ("empty-segment", lambda: _payload_empty(tcp_payload)),
-            ("ip-options", lambda: _payload_ip_options(tcp_payload)),
-            ("ethernet-padding", lambda: _payload_padding(tcp_payload)),
-            ("rejects-non-tcp", lambda: _payload_rejects(tcp_payload)),
-        ],
-    )
+    return PAYLOAD_CHECKS.run("tcp_payload", tcp_payload, only)
