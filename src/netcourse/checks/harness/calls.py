@@ -25,6 +25,7 @@ from .capture import Background, capture, threads_started_since
 from .core import (
     CheckFailure,
     NotAttempted,
+    OtherFault,
     call_student,
     describe_call,
     not_attempted,
@@ -139,7 +140,7 @@ def exception_name(kind: type[BaseException]) -> str:
 def prompt(label: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``function`` and return its value; it must return within :data:`PROMPT` seconds."""
     return Call(label, function, *args, **kwargs).value(
-        PROMPT, f"did not return within {PROMPT:g} s, although it should return at once"
+        PROMPT, f"did not return within {PROMPT:g} s: it should return at once"
     )
 
 
@@ -236,20 +237,24 @@ def _outcome(function: Callable[..., Any], args: tuple, label: str) -> tuple[Exc
         return exc, None
 
 
-def guarded(check: Callable[[], None]) -> Callable[[], None]:
+def guarded(
+    check_id: str, check: Callable[[], None], errors_belong_to: str = ""
+) -> Callable[[], None]:
     """The check, with what student code sends towards stderr meanwhile turned into a failure.
 
     nbgrader scores a cell 0 when anything reaches stderr, so an exception
     that escapes a student's thread is a fault of its own; when the check
-    failed too, the first such report is added to its message.
+    failed too, the first such report is added to its message. A family whose
+    check ``errors_belong_to`` is about those exceptions names it: another
+    check that passed but saw one points there instead of failing.
     """
 
     def run() -> None:
-        failure: CheckFailure | None = None
+        failure: CheckFailure | OtherFault | None = None
         with capture() as captured:
             try:
                 check()
-            except CheckFailure as exc:
+            except (CheckFailure, OtherFault) as exc:
                 failure = exc
         problems = captured.problems()
         if isinstance(failure, NotAttempted):
@@ -260,15 +265,20 @@ def guarded(check: Callable[[], None]) -> Callable[[], None]:
                 f"not attempted: a thread still runs the starter's `raise NotImplementedError()` "
                 f"({stub}); replace it with your code and run that cell"
             )
+        if isinstance(failure, OtherFault) and problems:
+            raise OtherFault(failure.owners, f"{failure}; meanwhile {_stderr_note(problems)}")
         if failure is not None:
             if problems:
                 raise CheckFailure(f"{failure}; meanwhile {_stderr_note(problems)}")
             raise failure
         if problems:
-            raise CheckFailure(
+            message = (
                 f"{_stderr_note(problems)}: nbgrader scores a cell 0 when anything reaches "
                 "stderr, so catch exceptions in your threads and report them another way"
             )
+            if captured.thread_errors and errors_belong_to and check_id != errors_belong_to:
+                raise OtherFault(errors_belong_to, message)
+            raise CheckFailure(message)
 
     return run
 
