@@ -25,25 +25,25 @@ class IfNotWhile(Reference):
 
     def put(self, item, block=True, timeout=None):
         with self._lock:
-            if self._shut_down:
+            if self.is_shutdown:
                 raise ShutDown
             if 0 < self.maxsize <= len(self._items):
                 if not block or not self._not_full.wait(timeout):
                     raise Full
-                if self._shut_down:
+                if self.is_shutdown:
                     raise ShutDown
             self._items.append(item)
-            self._unfinished += 1
+            self.unfinished_tasks += 1
             self._not_empty.notify()
 
     def get(self, block=True, timeout=None):
         with self._lock:
             if not self._items:
-                if self._shut_down:
+                if self.is_shutdown:
                     raise ShutDown
                 if not block or not self._not_empty.wait(timeout):
                     raise Empty
-                if not self._items and self._shut_down:
+                if not self._items and self.is_shutdown:
                     raise ShutDown
             item = self._items.popleft()
             self._not_full.notify()
@@ -63,10 +63,10 @@ class JoinNotifiesOne(Reference):
 
     def task_done(self):
         with self._lock:
-            if self._unfinished <= 0:
+            if self.unfinished_tasks <= 0:
                 raise ValueError("task_done() called too many times")
-            self._unfinished -= 1
-            if self._unfinished == 0:
+            self.unfinished_tasks -= 1
+            if self.unfinished_tasks == 0:
                 self._all_done.notify()
 
 
@@ -75,9 +75,9 @@ class ShutdownNotifiesOne(Reference):
 
     def shutdown(self, immediate=False):
         with self._lock:
-            self._shut_down = True
+            self.is_shutdown = True
             if immediate:
-                self._unfinished = max(0, self._unfinished - len(self._items))
+                self.unfinished_tasks = max(0, self.unfinished_tasks - len(self._items))
                 self._items.clear()
                 self._all_done.notify_all()
             self._not_empty.notify()
@@ -90,7 +90,7 @@ class GetNeverNotifies(Reference):
     def get(self, block=True, timeout=None):
         with self._lock:
             self._wait_for(
-                self._not_empty, lambda: self._items or self._shut_down, block, timeout, Empty
+                self._not_empty, lambda: self._items or self.is_shutdown, block, timeout, Empty
             )
             if not self._items:
                 raise ShutDown
@@ -114,7 +114,7 @@ class BusyPolling(Reference):
     def join(self):
         while True:
             with self._lock:
-                if not self._unfinished:
+                if not self.unfinished_tasks:
                     return
 
 
@@ -123,10 +123,10 @@ class NoBound(Reference):
 
     def put(self, item, block=True, timeout=None):
         with self._lock:
-            if self._shut_down:
+            if self.is_shutdown:
                 raise ShutDown
             self._items.append(item)
-            self._unfinished += 1
+            self.unfinished_tasks += 1
             self._not_empty.notify()
 
 
@@ -146,7 +146,7 @@ class Lifo(Reference):
     def get(self, block=True, timeout=None):
         with self._lock:
             self._wait_for(
-                self._not_empty, lambda: self._items or self._shut_down, block, timeout, Empty
+                self._not_empty, lambda: self._items or self.is_shutdown, block, timeout, Empty
             )
             if not self._items:
                 raise ShutDown
@@ -194,9 +194,9 @@ class TaskDoneNeverCounts(Reference):
 
     def task_done(self):
         with self._lock:
-            if self._unfinished <= 0:
+            if self.unfinished_tasks <= 0:
                 raise ValueError("task_done() called too many times")
-            if self._unfinished == 1:
+            if self.unfinished_tasks == 1:
                 self._all_done.notify_all()
 
 
@@ -205,10 +205,10 @@ class CountGoesNegative(Reference):
 
     def task_done(self):
         with self._lock:
-            self._unfinished -= 1
-            if self._unfinished < 0:
+            self.unfinished_tasks -= 1
+            if self.unfinished_tasks < 0:
                 raise ValueError("task_done() called too many times")
-            if self._unfinished == 0:
+            if self.unfinished_tasks == 0:
                 self._all_done.notify_all()
 
 
@@ -218,7 +218,7 @@ class CheckThenTake(Reference):
     def get(self, block=True, timeout=None):
         deadline = None if timeout is None else time.monotonic() + timeout
         while self.empty():
-            if self._shut_down:
+            if self.is_shutdown:
                 raise ShutDown
             remaining = None if deadline is None else deadline - time.monotonic()
             if not block or (remaining is not None and remaining <= 0):
@@ -236,7 +236,7 @@ class ShutdownDropsItems(Reference):
 
     def get(self, block=True, timeout=None):
         with self._lock:
-            if self._shut_down:
+            if self.is_shutdown:
                 raise ShutDown
         return super().get(block, timeout)
 
@@ -246,7 +246,7 @@ class ImmediateKeepsCount(Reference):
 
     def shutdown(self, immediate=False):
         with self._lock:
-            self._shut_down = True
+            self.is_shutdown = True
             if immediate:
                 self._items.clear()
             self._not_empty.notify_all()
