@@ -98,7 +98,7 @@ class GetNeverNotifies(Reference):
 
 
 class BusyPolling(Reference):
-    """Checks again and again instead of waiting on a Condition."""
+    """Checks again and again instead of waiting on a Condition, letting others run between."""
 
     def _wait_for(self, condition, ready, block, timeout, give_up):
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -110,6 +110,10 @@ class BusyPolling(Reference):
                 time.sleep(0)  # "let the others run"
             finally:
                 self._lock.acquire()
+
+
+class JoinSpins(Reference):
+    """join() looks at the count again and again, never pausing."""
 
     def join(self):
         while True:
@@ -284,6 +288,7 @@ WRONG = [
     wrong(ShutdownNotifiesOne, {"shutdown"}, "wake every blocked caller"),
     wrong(GetNeverNotifies, {"blocks-when-full"}, "get must wake a waiting put"),
     wrong(BusyPolling, {"no-busy-wait"}, "polls instead of sleeping"),
+    wrong(JoinSpins, {"no-busy-wait"}, "polls instead of sleeping"),
     wrong(NoBound, {"blocks-when-full"}, "maxsize items"),
     wrong(PutRaisesFull, {"blocks-when-full"}, "raised Full at once"),
     wrong(Lifo, {"fifo"}, "last-in first-out"),

@@ -23,10 +23,15 @@ a whole report, right for what it is.
 Where the GIL matters: ``exactly-once`` is a stress test, and on a standard
 build a race needs a thread switch inside a few bytecodes, so it shortens the
 switch interval while it runs (free-threaded builds race in parallel
-anyway). ``no-busy-wait`` compares a blocked call's CPU time with that of a
-thread of its own that computes all the while: with the GIL the two share
-one core, without it each gets its own, and on a loaded machine both slow
-down alike, so the comparison holds on every build and under any load.
+anyway). ``no-busy-wait`` proves polling structurally, not by timing: it
+traces each blocked call and counts the Python steps it runs while a thread
+of the checker's own computes. A call blocked in a lock's ``acquire()`` runs
+none, whatever the load; a polling call runs some at every turn it gets, and
+it gets turns while ours computes (with the GIL, the interpreter hands it
+to a waiting thread every switch interval, which the check shortens to
+0.1 ms meanwhile; without it, the operating system shares the cores between
+runnable threads). The window is our thread's CPU time, not wall time, so a
+loaded machine only lengthens it.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from .harness.calls import (
     PROMPT,
     WAKE,
     Call,
+    Steps,
     exception_name,
     guarded,
     prompt,
@@ -84,12 +90,19 @@ CHECKS: Checklist[QueueUnderTest] = Checklist("queue")
 # must return as soon as the queue lets it, long before the timeout.
 SHORT_TIMEOUT = 0.2
 LONG_TIMEOUT = 30.0
-# How long the no-busy-wait check watches blocked calls, and how much CPU they
-# may use: a share of what a thread computing all the while gets, but never
-# less than two ticks of a clock that counts CPU time in 15.6 ms (Windows).
-CPU_WINDOW = 0.3
-BUSY_SHARE = 0.25
-BUSY_FLOOR = 0.03
+# The no-busy-wait check lets its blocked calls reach their wait while a thread
+# of ours computes for SETTLE_CPU seconds of CPU time, then counts the steps they
+# run while it computes for WATCH_CPU more (or until WATCH_DEADLINE, on a machine
+# too loaded to give it that). With the GIL handed over every
+# WATCH_SWITCH_INTERVAL, a call that polls without pausing gets a turn at least
+# that often and runs thousands of steps (5,000 and up, measured on 2 cores at
+# load 10); one that sleeps 10 ms between looks runs a few hundred; one blocked
+# on a lock runs none.
+SETTLE_CPU = 0.05
+WATCH_CPU = 0.2
+WATCH_SWITCH_INTERVAL = 1e-4
+WATCH_DEADLINE = 10.0
+BUSY_STEPS = 1000
 # exactly-once is a stress test: a race shows only when a thread is switched
 # out inside a few bytecodes. Frequent switches and several rounds make that
 # near certain (a racy get that a single round misses one time in three on a
@@ -655,59 +668,73 @@ def _while_progressing(done: Callable[[], bool], progress: Callable[[], int]) ->
 # --- no-busy-wait -----------------------------------------------------------------------
 
 
-def _spin_for(seconds: float) -> float:
-    """Compute without pause for ``seconds``; return the CPU time this thread got meanwhile."""
-    start, end = time.thread_time(), time.monotonic() + seconds
-    while time.monotonic() < end:
+def _compute(cpu_seconds: float, deadline: float) -> float:
+    """Compute without pause until this thread has had ``cpu_seconds`` of CPU time (or
+    ``deadline`` seconds have passed); return the CPU time it had."""
+    start, end = time.thread_time(), time.monotonic() + deadline
+    while time.thread_time() - start < cpu_seconds and time.monotonic() < end:
         pass
     return time.thread_time() - start
 
 
+def _computed(cpu_seconds: float) -> float:
+    """The CPU time a thread of ours got computing for ``cpu_seconds`` of it, beside the calls."""
+    spinner = Call("a thread that computes", _compute, cpu_seconds, WATCH_DEADLINE)
+    return spinner.value(WATCH_DEADLINE + WAKE)
+
+
 @CHECKS.check("no-busy-wait")
 def _no_busy_wait(subject: QueueUnderTest) -> None:
-    """Blocked get, put and join use almost no CPU, measured against a computing thread.
+    """Blocked get, put and join run no Python code while a thread of ours computes.
 
     Whether each call blocks at all, and wakes once released, is another check's
     property: a call that does not points there. A queue without join() is
-    measured on get and put.
+    watched on get and put.
     """
     queue_class = subject.cls
     empty, full = _new(queue_class), _new(queue_class, 1)
     _fill(full, ["a"], "full")
-    calls = [
-        ("get", Call("get() on an empty queue", empty.get)),
-        ("put", Call("put() on a full queue", full.put, "b")),
+    blocking: list[tuple[str, str, Callable[..., Any], tuple[Any, ...]]] = [
+        ("get", "get() on an empty queue", empty.get, ()),
+        ("put", "put() on a full queue", full.put, ("b",)),
     ]
     releases = [lambda: empty.put(1), full.get]
     if callable(getattr(empty, "join", None)) and callable(getattr(empty, "task_done", None)):
         pending = _new(queue_class)
         prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
-        calls.append(("join", Call("join() with a task not done", pending.join)))
+        blocking.append(("join", "join() with a task not done", pending.join, ()))
         releases.append(pending.task_done)
-    for _operation, call in calls:
+    calls = []
+    for operation, label, function, args in blocking:
+        steps = Steps(function)
+        calls.append((operation, Call(label, steps, *args), steps))
+    for _operation, call, _steps in calls:
         if not call.entered.wait(PROMPT):
             raise CheckFailure(f"{call.label} had not started after {PROMPT:g} s")
-    # A thread of ours that never stops computing, beside the blocked calls: on
-    # a loaded machine it and a busy-waiting call slow down alike.
-    spinner = Call("a thread that computes", _spin_for, CPU_WINDOW)
-    busy_reference = spinner.value(CPU_WINDOW + WAKE)
-    for operation, call in calls:
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(WATCH_SWITCH_INTERVAL)
+    try:
+        _computed(SETTLE_CPU)
+        before = [steps.count for _, _, steps in calls]
+        computed = _computed(WATCH_CPU)
+    finally:
+        sys.setswitchinterval(saved)
+    ran = [(call, steps.count - b) for (_, call, steps), b in zip(calls, before, strict=True)]
+    for operation, call, _steps in calls:
         if call.finished:
-            raise _owned(operation, _explain_early(call, "its waiting cannot be measured"))
+            raise _owned(operation, _explain_early(call, "its waiting cannot be watched"))
     prompt("release: put, get and task_done", lambda: [release() for release in releases])
-    for operation, call in calls:
+    for operation, call, _steps in calls:
         try:
-            call.value(WAKE, "did not return once released: its CPU time cannot be measured")
+            call.value(WAKE, "did not return once released: its waiting cannot be watched")
         except CheckFailure as exc:
             raise _owned(operation, exc) from None
-    limit = max(BUSY_FLOOR, BUSY_SHARE * busy_reference)
-    busy = [c for _, c in calls if c.cpu_seconds > limit]
-    if busy:
-        worst = max(busy, key=lambda c: c.cpu_seconds)
+    if sum(count for _, count in ran) > BUSY_STEPS:
+        worst, count = max(ran, key=lambda pair: pair[1])
         raise CheckFailure(
-            f"{worst.label} used {worst.cpu_seconds * 1000:.0f} ms of CPU while it waited "
-            f"{worst.wall_seconds:.2f} s: it polls instead of sleeping (a thread computing "
-            f"all the while got {busy_reference * 1000:.0f} ms). Wait on a "
+            f"{worst.label} kept running while blocked: it polls instead of sleeping "
+            f"({count} Python lines and calls while a thread of ours computed for "
+            f"{computed * 1000:.0f} ms; a call that waits on a lock runs none). Wait on a "
             "threading.Condition, which sleeps until notified"
         )
 

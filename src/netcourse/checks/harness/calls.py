@@ -15,6 +15,7 @@ for the whole wait. Deadlines for calls that must return are generous
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -61,24 +62,22 @@ def student_threads_since(before: set[threading.Thread]) -> list[threading.Threa
 class Call:
     """``function(*args, **kwargs)`` running in a daemon thread; read its outcome with deadlines.
 
-    ``cpu_seconds`` and ``wall_seconds`` are measured inside the calling
-    thread around the call itself, once it has finished.
+    ``wall_seconds`` is measured inside the calling thread around the call
+    itself, once it has finished.
     """
 
     def __init__(self, label: str, function: Callable[..., Any], *args: Any, **kwargs: Any):
         self.label = label
         self.entered = threading.Event()
-        self.cpu_seconds = 0.0
         self.wall_seconds = 0.0
 
         def measured() -> Any:
             self.entered.set()
-            cpu, wall = time.thread_time(), time.monotonic()
+            start = time.monotonic()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.cpu_seconds = time.thread_time() - cpu
-                self.wall_seconds = time.monotonic() - wall
+                self.wall_seconds = time.monotonic() - start
 
         self._background = Background(measured, name=f"check: {label}"[:60])
         _harness.add(self._background.thread)
@@ -129,6 +128,31 @@ class Call:
             f"{self.label} raised {self._background.describe_error()}, not "
             f"{exception_name(kind)}: {why}"
         )
+
+
+class Steps:
+    """``function``, counting the Python steps (calls and lines) it runs in the calling thread.
+
+    The count proves polling without timing: a call blocked in a lock's
+    ``acquire()`` runs no step however long it waits, while one that polls runs
+    some at every turn the scheduler gives its thread, however loaded the machine.
+    """
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.count = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        previous = sys.gettrace()
+        sys.settrace(self._step)  # this thread's trace function only
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            sys.settrace(previous)
+
+    def _step(self, frame: Any, event: str, arg: Any) -> Callable[..., Any]:
+        self.count += 1
+        return self._step
 
 
 def exception_name(kind: type[BaseException]) -> str:
