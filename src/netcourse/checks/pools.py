@@ -207,8 +207,25 @@ def _in_processes(subject: PoolUnderTest) -> bool:
     return subject.found["processes"]
 
 
+# The check each method belongs to: a pool without it fails that check, and the
+# others, which cannot use the pool without it, point there.
+_OWNER = {"submit": "runs-tasks", "shutdown": "shutdown-wait"}
+
+
 def _new(pool_class: PoolClass, workers: int) -> Any:
-    return prompt(f"Pool({workers})", pool_class, workers)
+    """A new pool, with every method the checks call (a class such as
+    multiprocessing.pool.ThreadPool has neither submit() nor shutdown())."""
+    pool = prompt(f"Pool({workers})", pool_class, workers)
+    missing = [name for name in _OWNER if not callable(getattr(pool, name, None))]
+    if missing:
+        _closing(pool)
+        name = next((n for n in missing if _OWNER[n] == running_check()), missing[0])
+        raise fault_of(
+            _OWNER[name],
+            f"the pool has no {name}(): concurrent.futures.Executor has it, and the exercise "
+            "asks for it",
+        )
+    return pool
 
 
 def _submit_all(pool: Any, function: Callable[[int], Any], count: int) -> list[Future]:
@@ -241,8 +258,12 @@ def _submit_all(pool: Any, function: Callable[[int], Any], count: int) -> list[F
 
 
 def _closing(pool: Any) -> None:
-    """Shut the pool down without waiting for it, whatever state the check left it in."""
-    Call("pool.shutdown(wait=False)", pool.shutdown, wait=False)
+    """Shut the pool down without waiting for it, whatever state the check left it in (one
+    without shutdown() through its with statement, if it has one)."""
+    if callable(getattr(pool, "shutdown", None)):
+        Call("pool.shutdown(wait=False)", pool.shutdown, wait=False)
+    elif callable(getattr(pool, "__exit__", None)):
+        Call("leaving the pool's with block", pool.__exit__, None, None, None)
 
 
 def _results(futures: list[Future], seconds: float) -> list[Any]:
@@ -585,8 +606,10 @@ def _no_leak(subject: PoolUnderTest) -> None:
     tasks = _Tasks()
     before, children = live_threads(), _child_pids()
 
+    pool = _new(pool_class, 3)
+
     def use_pool() -> None:
-        with pool_class(3) as pool:
+        with pool:
             for n in range(12):
                 pool.submit(square if processes else tasks.square, n)
 

@@ -165,14 +165,20 @@ def _few(items: list[Any], limit: int = 4) -> str:
     return f"[{shown}{', ...' if len(items) > limit else ''}]"
 
 
-def _ended(call: Call) -> str:
-    """How a call that has finished ended: ``returned 'a'`` or ``raised LoopExit: ...``."""
+def _ended(call: Call, said: bool = True) -> str:
+    """How a call that has finished ended: ``returned 'a'``, ``raised LoopExit`` and,
+    if ``said``, what the exception said (`` (This operation would block forever)``)."""
     error = call.error(0, "is still running")
     if error is None:
         return f"returned {short_repr(call.result, 24)}"
-    text = str(error).strip().split("\n")[0]
+    return f"raised {type(error).__name__}" + (_said(error) if said else "")
+
+
+def _said(error: BaseException | None) -> str:
+    """`` (what the exception said)``, cut short; empty for none or an empty message."""
+    text = str(error).strip().split("\n")[0] if error is not None else ""
     text = text if len(text) <= 40 else text[:37] + "..."
-    return f"raised {type(error).__name__}" + (f" ({text})" if text else "")
+    return f" ({text})" if text else ""
 
 
 def _owned(operation: str, failure: CheckFailure) -> CheckFailure | OtherFault:
@@ -225,8 +231,10 @@ def _interleave(q: Any) -> list[Any]:
 
 
 def _explain_early(call: Call, should: str) -> CheckFailure:
-    """The failure for a call that should have blocked but finished."""
-    return CheckFailure(f"{call.label} {_ended(call)} at once: {should}")
+    """The failure for a call that should have blocked but finished: what it did leads,
+    what its exception said follows the advice."""
+    error = call.error(0, "is still running")
+    return CheckFailure(f"{call.label} {_ended(call, said=False)} at once: {should}{_said(error)}")
 
 
 @CHECKS.check("blocks-when-full")
