@@ -691,6 +691,12 @@ def _computed(cpu_seconds: float) -> float:
     return spinner.value(WATCH_DEADLINE + WAKE)
 
 
+def _watched(label: str, function: Callable[..., Any], *args: Any) -> tuple[Call, Steps]:
+    """A call of ``function(*args)`` and the count of the Python steps it runs."""
+    steps = Steps(function)
+    return Call(label, steps, *args), steps
+
+
 @CHECKS.check("no-busy-wait")
 def _no_busy_wait(subject: QueueUnderTest) -> None:
     """Blocked get, put and join run no Python code while a thread of ours computes.
@@ -702,20 +708,16 @@ def _no_busy_wait(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
     empty, full = _new(queue_class), _new(queue_class, 1)
     _fill(full, ["a"], "full")
-    blocking: list[tuple[str, str, Callable[..., Any], tuple[Any, ...]]] = [
-        ("get", "get() on an empty queue", empty.get, ()),
-        ("put", "put() on a full queue", full.put, ("b",)),
+    calls = [
+        ("get", *_watched("get() on an empty queue", empty.get)),
+        ("put", *_watched("put() on a full queue", full.put, "b")),
     ]
     releases = [lambda: empty.put(1), full.get]
     if callable(getattr(empty, "join", None)) and callable(getattr(empty, "task_done", None)):
         pending = _new(queue_class)
         prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
-        blocking.append(("join", "join() with a task not done", pending.join, ()))
+        calls.append(("join", *_watched("join() with a task not done", pending.join)))
         releases.append(pending.task_done)
-    calls = []
-    for operation, label, function, args in blocking:
-        steps = Steps(function)
-        calls.append((operation, Call(label, steps, *args), steps))
     for _operation, call, _steps in calls:
         if not call.entered.wait(PROMPT):
             raise CheckFailure(f"{call.label} had not started after {PROMPT:g} s")
