@@ -28,7 +28,7 @@ TW_REUSE = {
     0: "off: a new connection never takes addresses and ports still in TIME_WAIT",
     1: "on: a new outgoing connection may take them over once a second has passed since "
     "their last segment, TCP timestamps telling old segments from new",
-    2: "as 1, but for loopback connections only (the default since Linux 4.18)",
+    2: "as 1, but for loopback connections only (the default of current kernels)",
 }
 
 
