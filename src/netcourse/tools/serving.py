@@ -47,8 +47,12 @@ def running(
 def _started(serve: Callable[..., Any], kind: str, workers: int | None) -> Server:
     """The server running; a function that fails at once (the starter stub, say) raises here."""
     server = Server(serve, kind, workers=workers)
-    if server.run.join(STARTUP_GRACE):
-        server.check_running()
+    try:
+        if server.run.join(STARTUP_GRACE):
+            server.check_running()
+    except BaseException:
+        server.close(grace=0.1)
+        raise
     return server
 
 
