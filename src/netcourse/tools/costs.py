@@ -66,7 +66,7 @@ class ThreadMemory:
     virtual: float  # bytes per thread
 
 
-def thread_memory(count: int = 200) -> ThreadMemory:
+def thread_memory(count: int = 100) -> ThreadMemory:
     """Start ``count`` threads that wait on an event, and see how this process's memory grew."""
     import psutil
 
