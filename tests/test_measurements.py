@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from netcourse.checks import NotAttempted
 from netcourse.tools import costs, nagle, serving, switching, timewait, workloads
 
 from .echo_servers import REFERENCES
@@ -45,6 +46,12 @@ def test_linux_shows_the_time_a_time_wait_socket_has_left():
         time.sleep(0.02)
     assert len(left) == 1 and 0 < left[0] <= timewait.LINUX_TIME_WAIT
     assert timewait.reuse() in timewait.TW_REUSE
+
+
+def test_a_port_with_no_time_wait_socket_has_no_time_left():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        assert timewait.remaining(port) in ([], None)
 
 
 def test_the_port_budget_is_ports_over_seconds():
@@ -94,6 +101,13 @@ def test_the_switch_interval_experiment_puts_the_old_interval_back():
     assert all(a[0] != b[0] for a, b in itertools.pairwise(run.slices))
 
 
+def test_the_best_switching_run_is_one_of_its_rounds_with_the_interval_asked_for():
+    before = sys.getswitchinterval()
+    best = switching.best_run(interval=0.002, rounds=2, seconds=0.03)
+    assert sys.getswitchinterval() == before and best.interval == 0.002
+    assert all(length >= 0 for length in best.lengths)
+
+
 def test_an_initializer_runs_in_each_worker_before_its_tasks():
     with ThreadPoolExecutor(1, initializer=workloads.open_worker, initargs=("w",)) as pool:
         results = list(pool.map(workloads.whose_task, [0, 0, 0]))
@@ -111,3 +125,11 @@ def test_stopping_with_an_idle_client_shows_whether_the_server_waits_for_it(name
     times = serving.stop_with_idle_client(serve, kind, stay=0.3)
     assert times.returned is not None
     assert (times.returned >= times.client_left) is waits
+
+
+def test_stopping_a_stub_with_an_idle_client_says_not_attempted():
+    def serve(listener, stop):
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttempted):
+        serving.stop_with_idle_client(serve, stay=0.1)
