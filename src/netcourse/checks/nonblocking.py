@@ -224,8 +224,8 @@ def _would_block(drain: Drain) -> None:
     data, ended = call.result
     if ended:
         raise CheckFailure(
-            f"{LABEL} returned ended=True while the peer was still connected, with nothing "
-            "sent yet: BlockingIOError means 'nothing yet', only b'' means 'the end'"
+            f"{LABEL} returned ended=True while the peer was still connected: "
+            "BlockingIOError means 'nothing yet', only b'' means 'the end'"
         )
     if data:
         raise CheckFailure(f"{LABEL} returned {short_repr(data)} when nothing had arrived")
@@ -256,13 +256,16 @@ def _end_of_stream(drain: Drain) -> None:
         with arrived(*chunks, eof=True) as sock:
             data, ended = _drained(drain, sock, peer_open=False)
         expected = b"".join(chunks)
-        situation = f"after the peer had sent {what} and finished sending (shutdown)"
+        situation = f"the peer sent {what}, then shut down its sending side"
         if not ended:
-            raise CheckFailure(f"{LABEL} returned ended=False {situation}: {AT_THE_END}")
+            raise CheckFailure(
+                f"{LABEL} returned ended=False at the end of the stream ({situation}): "
+                + AT_THE_END
+            )
         if data != expected:
             raise CheckFailure(
-                f"{LABEL} returned {short_repr(data)} {situation}: the bytes read before the "
-                "end are data too; return them with ended=True"
+                f"{LABEL} returned {short_repr(data)} at the end of the stream ({situation}): "
+                "the bytes read before the end are data too; return them with ended=True"
             )
 
 
