@@ -53,6 +53,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--jobs", type=int, default=2, help="netcourse grade --jobs (2)")
     parser.add_argument(
+        "--compare-jobs",
+        type=int,
+        default=0,
+        metavar="ROUNDS",
+        help="also time grading the class with --jobs 1 and --jobs 2, alternating, ROUNDS times",
+    )
+    parser.add_argument(
         "--artifacts",
         type=Path,
         default=REPOSITORY / "test-artifacts" / "hub-trial",
@@ -114,6 +121,7 @@ def set_up(args: argparse.Namespace, passwords: dict[str, str]) -> tuple[subproc
         "course_root": str(root),
         "assignments": list(ASSIGNMENTS),
         "jobs": args.jobs,
+        "compare_jobs": args.compare_jobs,
         "artifacts": str(logs),
     }
     return process, state
@@ -200,8 +208,12 @@ def trial(args: argparse.Namespace) -> int:
                     say(f"   cleanup left: {left}")
         times = {**TIMES, **{f"drive: {k}": v for k, v in result.get("times", {}).items()}}
         (args.artifacts / "times.json").write_text(json.dumps(times, indent=1))
-        for name, what in result.get("bridges", {}).items():
-            say(f"   bridge {name}: {what}")
+        if bridges := result.get("bridges"):
+            applied = [name for name, what in bridges.items() if what.startswith("applied")]
+            say(
+                f"   bridges applied: {', '.join(applied) or 'none'}; not needed: "
+                f"{', '.join(sorted(set(bridges) - set(applied))) or 'none'}"
+            )
         print(summary(ok, result.get("scores", {}), elapsed()), flush=True)
     return 0 if ok else 1
 

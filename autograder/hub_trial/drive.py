@@ -314,6 +314,31 @@ class Trip:
             "every score as expected"
         )
 
+    def compare_jobs(self, rounds: int) -> dict[str, list[float]]:
+        """Grade the collected class again with --jobs 1 and --jobs 2, alternating, and time it.
+
+        Side by side in one run, so that whatever else loads the machine weighs on both.
+        The outputs are thrown away; the gradebook is not touched.
+        """
+        times: dict[str, list[float]] = {"1": [], "2": []}
+        scratch = Path(pwd.getpwnam(INSTRUCTOR).pw_dir) / "jobs-compare"
+        for _ in range(rounds):
+            for jobs in times:
+                command = (
+                    f"rm -rf {scratch} && mkdir {scratch} && cd {self.root} && netcourse grade "
+                    f"submitted --jobs {jobs} --csv {scratch}/grades.csv --feedback "
+                    f"{scratch}/feedback"
+                )
+                start = time.monotonic()
+                status = type_in_terminal(
+                    self.instructor, command, GRADE_WAIT, self.artifacts / f"jobs-{jobs}.log"
+                )
+                times[jobs].append(round(time.monotonic() - start, 1))
+                expect(status == 0, f"netcourse grade --jobs {jobs} exited {status}")
+        shutil.rmtree(scratch, ignore_errors=True)
+        say("   " + "; ".join(f"--jobs {jobs}: {seen} s" for jobs, seen in times.items()))
+        return times
+
     def formgrader_lists(self) -> dict:
         listed: dict = {}
         for a in self.assignments:
@@ -468,6 +493,9 @@ def round_trip(trip: Trip, result: dict) -> None:
     with step("instructor: netcourse grade --gradebook, in a JupyterLab terminal"):
         trip.grade()
         result["scores"] = trip.scores
+    if rounds := trip.state["compare_jobs"]:
+        with step(f"instructor: netcourse grade --jobs 1 and 2, {rounds} rounds side by side"):
+            result["compare_jobs"] = trip.compare_jobs(rounds)
     with step("instructor: the formgrader lists the grades"):
         result["formgrader"] = trip.formgrader_lists_grades()
     with step("instructor: release feedback (formgrader API)"):
