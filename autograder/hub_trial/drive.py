@@ -399,12 +399,17 @@ class Trip:
                 self.formgrader("POST", f"/assignment/{a}/release_feedback"),
                 f"release_feedback {a}",
             )
-        pages = list((EXCHANGE / self.course / "feedback").iterdir())
+        feedback = EXCHANGE / self.course / "feedback"
+        pages = list(feedback.iterdir())
         expect(
             len(pages) == len(STUDENTS) * len(self.assignments),
             f"the exchange's feedback/ holds {len(pages)} pages",
         )
-        say(f"   the exchange's feedback/ holds {len(pages)} pages")
+        # feedback/ is 0711: a student reaches their own page by its hash, lists nothing
+        student = list(STUDENTS)[-1]
+        peek = as_user(student, ["ls", str(feedback)], check=False)
+        expect("Permission denied" in peek.stderr, f"{student} can list feedback/: {peek.stdout}")
+        say(f"   the exchange's feedback/ holds {len(pages)} pages; {student} cannot list it")
 
     # -- the students
 
