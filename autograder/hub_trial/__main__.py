@@ -82,7 +82,7 @@ def _signalled(signum: int, frame) -> None:
     raise SystemExit(128 + signum)  # unwinds through cleanup
 
 
-def set_up(args: argparse.Namespace, passwords: dict[str, str]) -> tuple[subprocess.Popen, dict]:
+def set_up(args: argparse.Namespace) -> tuple[subprocess.Popen, dict]:
     """Everything up to a running hub; returns the hub and the state the drive needs."""
     logs = args.artifacts
     with step("Debian packages (npm, chromium, python3.11-venv) where missing"):
@@ -102,7 +102,7 @@ def set_up(args: argparse.Namespace, passwords: dict[str, str]) -> tuple[subproc
     say("   " + ", ".join(f"{name} {version}" for name, version in versions.items()))
     course = configure.course_id()
     with step(f"accounts: {INSTRUCTOR} and {len(STUDENTS)} students"):
-        passwords.update(machine.make_accounts())
+        passwords = machine.make_accounts()
     with step("the exchange, nbgrader's config, the instructor's course, students' settings"):
         configure.exchange_and_global_config()
         root = configure.instructor_course(course)
@@ -119,7 +119,6 @@ def set_up(args: argparse.Namespace, passwords: dict[str, str]) -> tuple[subproc
         "passwords": passwords,
         "course_id": course,
         "course_root": str(root),
-        "assignments": list(ASSIGNMENTS),
         "jobs": args.jobs,
         "compare_jobs": args.compare_jobs,
         "artifacts": str(logs),
@@ -187,8 +186,7 @@ def trial(args: argparse.Namespace) -> int:
                 say(f"   found: {', '.join(left)}")
                 if problems := machine.cleanup(lambda: hub.stop_hub(None), keep_env=True):
                     raise RuntimeError("; ".join(problems))
-        passwords: dict[str, str] = {}
-        process, state = set_up(args, passwords)
+        process, state = set_up(args)
         with step("the round trip (drive.py, in the venv's Python)"):
             result = drive(state)
             if not result["ok"]:

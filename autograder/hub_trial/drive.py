@@ -31,7 +31,7 @@ from .bridges import (
     formgrader_gaps,
 )
 from .machine import as_user
-from .plan import CODE, EXCHANGE, INSTRUCTOR, PREFIX, SRC, STATE, STUDENTS, VENV
+from .plan import ASSIGNMENTS, CODE, EXCHANGE, INSTRUCTOR, PREFIX, SRC, STATE, STUDENTS, VENV
 from .progress import TIMES, continue_clock, say, step
 from .rest import Api, Failure, expect, nbgrader_value, type_in_terminal
 
@@ -48,7 +48,7 @@ class Trip:
         self.hub = Api(self.hub_url + "/hub/api", state["driver_token"])
         self.course = state["course_id"]
         self.root = Path(state["course_root"])
-        self.assignments: list[str] = state["assignments"]
+        self.assignments = list(ASSIGNMENTS)
         self.artifacts = Path(state["artifacts"])
         self.servers: dict[str, Api] = {}
         self.bridges: dict[str, str] = {}  # bridge -> what it did, or "not needed"
