@@ -143,7 +143,8 @@ def drive(state: dict) -> dict:
     results = Path(state["artifacts"]) / "results.json"
     result = json.loads(results.read_text()) if results.exists() else {}
     result["ok"] = child.returncode == 0 and result.get("ok", False)
-    result.setdefault("error", f"drive.py exited {child.returncode}")
+    if not result["ok"]:
+        result.setdefault("error", f"drive.py exited {child.returncode}")
     return result
 
 
@@ -199,6 +200,8 @@ def trial(args: argparse.Namespace) -> int:
         if keep:
             say("   --keep-on-failure: everything is left running; the next run removes it")
         else:
+            for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+                signal.signal(signum, signal.SIG_IGN)  # cleanup is bounded: let it finish
             with step("cleanup: hub, processes, accounts, exchange, trial folders"):
                 problems = machine.cleanup(lambda: hub.stop_hub(process), args.keep_env)
                 if left := problems + machine.leftovers(args.keep_env):
