@@ -22,7 +22,7 @@ LAB_ARGS    ?=
 PYTEST_ARGS ?=
 MARKERS     :=
 
-.PHONY: lab test test-quick lint format release release-check clean-venv
+.PHONY: lab test test-quick lint format release release-check hub-trial clean-venv
 
 lab: $(VENV)/.installed
 	$(BIN)/netcourse lab $(LAB_ARGS)
@@ -51,6 +51,14 @@ release: $(VENV)/.installed
 
 release-check: $(VENV)/.installed
 	$(BIN)/netcourse release --check
+
+# A JupyterHub course end to end on this machine, then all of it removed
+# (autograder/README.md, "The JupyterHub route"). As root on Debian 12: it creates
+# Linux accounts. Needs no venv of ours: `make hub-trial HUB_TRIAL_ARGS=--keep-env`.
+HUB_PYTHON     ?= /usr/bin/python3.11
+HUB_TRIAL_ARGS ?=
+hub-trial:
+	PYTHONPATH=$(CURDIR)/autograder $(HUB_PYTHON) -m hub_trial --source $(CURDIR) $(HUB_TRIAL_ARGS)
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
