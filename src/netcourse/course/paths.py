@@ -55,6 +55,15 @@ def _is_course_root(path: Path) -> bool:
     return (path / CONFIG_FILE).is_file() and (path / SOURCE_DIR).is_dir()
 
 
+def course_above(start: Path) -> Course | None:
+    """The course whose root is ``start`` or a folder above it, if there is one."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if _is_course_root(candidate):
+            return Course(candidate)
+    return None
+
+
 def find_course(start: Path | None = None) -> Course:
     """Find the course root from ``start`` (default: the working directory) upwards.
 
@@ -62,9 +71,9 @@ def find_course(start: Path | None = None) -> Course:
     install), so ``netcourse`` works from any folder on a developer's machine.
     """
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if _is_course_root(candidate):
-            return Course(candidate)
+    course = course_above(here)
+    if course is not None:
+        return course
     package_tree = Path(__file__).resolve().parents[3]  # src/netcourse/course/paths.py
     if _is_course_root(package_tree):
         return Course(package_tree)
