@@ -17,12 +17,17 @@ BIN := $(VENV)/bin
 endif
 PY := $(BIN)/python
 
-# Extra arguments: `make lab LAB_ARGS="--port 8899"`, `make test PYTEST_ARGS="-k doctor"`.
+# Extra arguments: `make lab LAB_ARGS="--port 8899"`, `make test PYTEST_ARGS="-k doctor"`,
+# `make site SITE_ARGS="--repository-url https://github.com/OWNER/REPO"`.
 LAB_ARGS    ?=
 PYTEST_ARGS ?=
+SITE_ARGS   ?=
 MARKERS     :=
+# Where `make kit` and `make site` write (both git-ignored).
+DIST     ?= dist
+SITE_OUT ?= build/site
 
-.PHONY: lab test test-quick lint format release release-check clean-venv
+.PHONY: lab test test-quick lint format release release-check kit site clean-venv
 
 lab: $(VENV)/.installed
 	$(BIN)/netcourse lab $(LAB_ARGS)
@@ -52,6 +57,14 @@ release: $(VENV)/.installed
 release-check: $(VENV)/.installed
 	$(BIN)/netcourse release --check
 
+# The student kit: $(DIST)/netcourse-*.whl and a zip per assignment of notebooks/.
+kit: $(VENV)/.installed
+	$(BIN)/netcourse kit --dist $(DIST)
+
+# The course site from the student release; its last line is the path of index.html.
+site: kit $(VENV)/.installed-site
+	$(BIN)/netcourse site --kit $(DIST) --out $(SITE_OUT) $(SITE_ARGS)
+
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.12 ...")'
 	$(PYTHON) -m venv $(VENV)
@@ -61,9 +74,14 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-site: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[site]'
 	@touch $@ $(VENV)/.installed
+
+# The tests build the site too, so the test venv has the site's tools.
+$(VENV)/.installed-test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test,site]'
+	@touch $@ $(VENV)/.installed $(VENV)/.installed-site
 
 clean-venv:
 	rm -rf $(VENV)

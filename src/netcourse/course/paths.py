@@ -36,6 +36,16 @@ class Course:
             if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
         )
 
+    def released_assignments(self) -> list[Path]:
+        """The assignment folders of notebooks/ (the student release), in course order."""
+        if not self.release.is_dir():
+            return []
+        return sorted(
+            p
+            for p in self.release.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+        )
+
     def notebooks(self, assignment: str) -> list[str]:
         """File names of the notebooks an assignment consists of."""
         return sorted(p.name for p in (self.source / assignment).glob("*.ipynb"))
