@@ -2,7 +2,9 @@
 # Both create a virtual environment when it is missing and (re)install the
 # course only when pyproject.toml changed, so the second run starts at once.
 # Each interpreter gets a venv of its own (.venv-3.11, .venv-3.13, ...), so
-# `make test-quick PYTHON=python3.13` never reuses another Python's venv.
+# `make test-quick PYTHON=python3.13` never reuses another Python's venv; and
+# a venv made by another installation of the same version (pyenv's 3.11 and
+# the system's 3.11, say) stops make with a message instead of being reused.
 
 PYTHON ?= python3
 PYVERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
@@ -16,6 +18,16 @@ else
 BIN := $(VENV)/bin
 endif
 PY := $(BIN)/python
+# The folder of the Python that made $(VENV) (pyvenv.cfg's home), when it is not $(PYTHON)'s.
+VENV_OWNER := $(shell $(PYTHON) -c 'import os, sys; cfg = os.path.join(sys.argv[1], "pyvenv.cfg"); \
+  home = [l.split("=", 1)[1].strip() for l in open(cfg) if l.startswith("home")][0] if os.path.isfile(cfg) else ""; \
+  mine = os.path.dirname(os.path.abspath(sys._base_executable)); \
+  print(home if home and os.path.realpath(home) != os.path.realpath(mine) else "")' $(VENV) 2>/dev/null)
+ifneq ($(VENV_OWNER),)
+ifeq ($(filter clean-venv,$(MAKECMDGOALS)),)
+$(error $(VENV) was made by the Python in $(VENV_OWNER), not by $(PYTHON): run `make clean-venv PYTHON=$(PYTHON)` to replace it, or keep both with VENV=another-folder)
+endif
+endif
 
 # Extra arguments: `make lab LAB_ARGS="--port 8899"`, `make test PYTEST_ARGS="-k doctor"`,
 # `make site SITE_ARGS="--repository-url https://github.com/OWNER/REPO"`.

@@ -4,13 +4,15 @@ One `pip install` of the wheel, one assignment unzipped into an empty folder
 (no solutions/, no nbgrader_config.py), `netcourse doctor` there, and
 `netcourse lab` there: JupyterLab opens on the notebook, asks nothing about
 news, shows no nbgrader menu, and its Validate runs the notebook in the
-student's kernel.
+student's kernel. The same venv then plays Binder: the repository's `start`
+in front of plain `jupyter lab` gives it the same settings.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,7 +21,14 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .lab_server import TOKEN, assert_no_news_prompt, page_config, post, running_lab
+from .lab_server import (
+    TOKEN,
+    assert_no_news_prompt,
+    page_config,
+    post,
+    running_lab,
+    status_of,
+)
 from .test_browser import CHROMIUM_ARGS, chromium_executable
 
 pytestmark = pytest.mark.slow
@@ -88,6 +97,8 @@ def test_the_wheel_holds_the_package_and_its_lab_settings(kit):
         names = set(archive.namelist())
     assert "netcourse/course/jupyter/all/labconfig/default_setting_overrides.json" in names
     assert "netcourse/course/jupyter/folder/labconfig/page_config.json" in names
+    assert "netcourse/course/jupyter/folder/jupyter_server_config.json" in names
+    assert "netcourse/course/jupyter/course/nbgrader_config.py" in names
     assert not [n for n in names if n.startswith(("solutions/", "notebooks/", "tests/"))]
 
 
@@ -155,3 +166,29 @@ def test_the_student_sees_no_news_prompt_and_no_exchange_error_in_chromium(lab, 
     assert "Nbgrader" not in menus and "Run" in menus
     assert not errors, errors
     assert not [line for line in log if "exchange" in line.lower()]
+
+
+@pytest.fixture(scope="module")
+def binder_lab(student, tmp_path_factory):
+    """What Binder runs, as far as it runs here: `start jupyter lab` in the repository."""
+    venv, _, env = student
+    repository = tmp_path_factory.mktemp("binder") / "repository"
+    repository.mkdir()
+    shutil.copy2(ROOT / "nbgrader_config.py", repository)
+    for tree in ("solutions", "notebooks"):
+        shutil.copytree(ROOT / tree, repository / tree)
+    command = ("bash", str(ROOT / "start"), str(venv / "bin" / "jupyter"))
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with running_lab(repository, *as_root, env=env, netcourse=command, folder=True) as started:
+        yield started
+
+
+def test_binders_start_gives_plain_jupyter_lab_the_students_settings(binder_lab):
+    url, log = binder_lab
+    assert status_of(f"{url}/lab/tree/notebooks/00-welcome/00-welcome.ipynb") == 200
+    assert_no_news_prompt(url)
+    disabled = set(page_config(url)["disabledExtensions"])
+    assert {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:menu"} <= disabled
+    assert status_of(f"{url}/assignments") == 404
+    assert not [line for line in log if "formgrader" in line and "successfully loaded" in line]
+    assert any("validate_assignment" in line and "successfully loaded" in line for line in log)

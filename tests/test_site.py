@@ -26,8 +26,8 @@ import pytest
 
 from netcourse.course.site.execute import (
     NotebookFailed,
-    execute,
     note_interactive_widgets,
+    run_notebook,
 )
 from netcourse.course.site.leaks import needles, scan
 from netcourse.course.site.prepare import mark_up
@@ -153,7 +153,7 @@ def scratch_notebook(folder: Path, *sources: str) -> Path:
 def test_a_notebook_runs_in_its_folder_and_shows_the_errors_of_a_release(tmp_path):
     (tmp_path / "data.txt").write_text("here")
     path = scratch_notebook(tmp_path, "print(open('data.txt').read())", "raise NotImplementedError")
-    record = execute(path, "scratch", cell_timeout=60, budget=120)
+    record = run_notebook(path, "scratch", cell_timeout=60, budget=120)
     assert record.errors == {"NotImplementedError": 1}
     assert "here" in nbformat.read(path, 4).cells[0].outputs[0].text
 
@@ -162,10 +162,10 @@ def test_a_notebook_runs_in_its_folder_and_shows_the_errors_of_a_release(tmp_pat
 def test_an_unexpected_error_or_a_notebook_past_its_time_stops_the_build(tmp_path):
     path = scratch_notebook(tmp_path, "1", "{}['missing']", "2")
     with pytest.raises(NotebookFailed, match=r"scratch: .* cell 1 raised KeyError: 'missing'"):
-        execute(path, "scratch", cell_timeout=60, budget=120)
+        run_notebook(path, "scratch", cell_timeout=60, budget=120)
     path = scratch_notebook(tmp_path, "import time", "time.sleep(30)")
     with pytest.raises(NotebookFailed, match="stopped at its 3 s time limit"):
-        execute(path, "scratch", cell_timeout=60, budget=3)
+        run_notebook(path, "scratch", cell_timeout=60, budget=3)
 
 
 # -- the built site --------------------------------------------------------------------

@@ -13,8 +13,9 @@ Two kinds of lab, chosen from the folder ``netcourse lab`` runs in:
 
 Both start without JupyterLab's "official Jupyter news?" prompt. Every setting
 comes from the folders under ``course/jupyter/`` in this package, put on
-``JUPYTER_CONFIG_PATH`` for this server only: nothing is written to the user's
-own Jupyter settings.
+``JUPYTER_CONFIG_PATH`` for this server only (nothing is written to the user's
+own Jupyter settings): ``all/`` (no news), and ``course/`` (the exchange) or
+``folder/`` (nbgrader's lab plugins and server extensions for a course off).
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from ..errors import UsageError
 from .nbgrader import tool_env
 from .paths import RELEASE_DIR, Course, course_above, find_course
 
+# Jupyter config folders: all/ for every lab, course/ or folder/ for one kind (Binder's
+# start script puts folder/ and all/ on the path too)
 SETTINGS = Path(__file__).resolve().parent / "jupyter"
 EXCHANGE_DIR = "exchange"
-# nbgrader's server extensions that need a course or an exchange; validate_assignment stays.
-COURSE_EXTENSIONS = ("formgrader", "assignment_list", "course_list")
 
 
 @dataclass(frozen=True)
@@ -110,11 +111,6 @@ def lab_command(lab: Lab, port: int | None, open_browser: bool, extra: list[str]
         f"--ServerApp.root_dir={lab.root}",
         f"--LabApp.default_url=/lab/tree/{lab.start}".rstrip("/"),
     ]
-    if not lab.course:
-        command += [
-            f"--ServerApp.jpserver_extensions=nbgrader.server_extensions.{name}=False"
-            for name in COURSE_EXTENSIONS
-        ]
     if port is not None:
         command.append(f"--ServerApp.port={port}")
     if not open_browser:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ...errors import UsageError
 from ..paths import Course
-from .execute import Execution, NotebookFailed, execute
+from .execute import Execution, NotebookFailed, run_notebook
 from .leaks import needles, scan
 from .prepare import copy_release
 from .syllabus import planned, syllabus_table
@@ -74,7 +74,7 @@ def build_site(
         for path in notebooks:
             name = path.relative_to(source).as_posix()
             try:
-                record = execute(path, name, options.cell_timeout, options.notebook_budget)
+                record = run_notebook(path, name, options.cell_timeout, options.notebook_budget)
             except NotebookFailed as error:
                 raise SiteError(str(error)) from None
             log(f"site: ran {name} in {record.seconds:.1f} s ({_shown(record)})")
