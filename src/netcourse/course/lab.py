@@ -51,6 +51,7 @@ class Lab:
 
 
 def course_lab(course: Course) -> Lab:
+    """A lab on the whole course, opened on notebooks/."""
     return Lab(course.root, RELEASE_DIR, course=True)
 
 

@@ -28,23 +28,11 @@ class Course:
 
     def assignments(self) -> list[str]:
         """Names of the assignment folders in solutions/, in course order."""
-        if not self.source.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.source.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
-        )
+        return [folder.name for folder in _assignment_folders(self.source)]
 
     def released_assignments(self) -> list[Path]:
         """The assignment folders of notebooks/ (the student release), in course order."""
-        if not self.release.is_dir():
-            return []
-        return sorted(
-            p
-            for p in self.release.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
-        )
+        return _assignment_folders(self.release)
 
     def notebooks(self, assignment: str) -> list[str]:
         """File names of the notebooks an assignment consists of."""
@@ -59,6 +47,16 @@ class Course:
                     f"unknown assignment {name!r}; the course has: {', '.join(known) or 'none'}"
                 )
         return list(dict.fromkeys(names)) or known
+
+
+def _assignment_folders(tree: Path) -> list[Path]:
+    if not tree.is_dir():
+        return []
+    return sorted(
+        p
+        for p in tree.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+    )
 
 
 def _is_course_root(path: Path) -> bool:

@@ -64,39 +64,77 @@ def build_site(
     source, html = out / "source", out / "html"
     for folder in (source, html, out / "doctrees"):
         shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(course.root / SITE_DIR, source, ignore=shutil.ignore_patterns("_build", ".*"))
+    shutil.copytree(course.root / SITE_DIR, source, ignore=shutil.ignore_patterns(".*"))
     released = copy_release(course, source / "notebooks")
     (source / "kit").mkdir()
     for path in [wheels[-1], *kit.glob("[0-9][0-9]-*.zip")]:
         shutil.copy2(path, source / "kit")
-    executions = []
-    for notebooks in released.values():
-        for path in notebooks:
-            name = path.relative_to(source).as_posix()
-            try:
-                record = run_notebook(path, name, options.cell_timeout, options.notebook_budget)
-            except NotebookFailed as error:
-                raise SiteError(str(error)) from None
-            log(f"site: ran {name} in {record.seconds:.1f} s ({_shown(record)})")
-            executions.append(record)
-    generated = source / "_generated"
-    generated.mkdir()
-    kit_names = {p.name for p in (source / "kit").iterdir()}
-    plan = planned(source / "syllabus.toml")
-    (generated / "syllabus.md").write_text(
-        syllabus_table(plan, released, kit_names, source), encoding="utf-8"
-    )
-    (generated / "kit.md").write_text(
-        f"- the course's package: {{download}}`{wheels[-1].name} </kit/{wheels[-1].name}>`\n"
-        "- an assignment: its zip in the syllabus's **download** column\n",
-        encoding="utf-8",
-    )
-    (generated / "executions.md").write_text(_execution_table(executions), encoding="utf-8")
-    facts = _facts(course, wheels[-1].name, options)
-    (generated / "build.json").write_text(json.dumps(facts, indent=1), encoding="utf-8")
+    executions = [
+        _run(path, source, options, log) for notebooks in released.values() for path in notebooks
+    ]
+    _write_generated(course, source, released, executions, options)
     _sphinx(source, html, out / "doctrees")
     for sourcemap in (html / "_static").rglob("*.map"):  # debugging aids, a third of the size
         sourcemap.unlink()
+    _refuse_leaks(course, html, log)
+    return html / "index.html"
+
+
+def _run(path: Path, source: Path, options: SiteOptions, log: Callable[[str], None]) -> Execution:
+    name = path.relative_to(source).as_posix()
+    try:
+        record = run_notebook(path, name, options.cell_timeout, options.notebook_budget)
+    except NotebookFailed as error:
+        raise SiteError(str(error)) from None
+    log(f"site: ran {name} in {record.seconds:.1f} s (errors shown: {record.errors_shown()})")
+    return record
+
+
+def _write_generated(
+    course: Course,
+    source: Path,
+    released: dict[str, list[Path]],
+    executions: list[Execution],
+    options: SiteOptions,
+) -> None:
+    """_generated/: the syllabus, the kit's links, the run times, the facts conf.py reads."""
+    generated = source / "_generated"
+    generated.mkdir()
+    kit = sorted(p.name for p in (source / "kit").iterdir())
+    table = syllabus_table(planned(source / "syllabus.toml"), released, set(kit), source)
+    (generated / "syllabus.md").write_text(table, encoding="utf-8")
+    wheel = next(name for name in kit if name.endswith(".whl"))
+    (generated / "kit.md").write_text(
+        f"- the course's package: {{download}}`{wheel} </kit/{wheel}>`\n"
+        "- an assignment: its zip in the syllabus's **download** column\n\n"
+        "Then, in a terminal, in the folder you downloaded them to:\n\n"
+        "```sh\n"
+        "python3 -m venv course-venv\n"
+        "source course-venv/bin/activate     # Windows: course-venv\\Scripts\\activate\n"
+        f"pip install {wheel}\n"
+        "python3 -m zipfile -e 00-welcome.zip .   # or unzip it\n"
+        "cd 00-welcome\n"
+        "netcourse doctor                    # is this machine ready?\n"
+        "netcourse lab                       # JupyterLab on this folder\n"
+        "```\n",
+        encoding="utf-8",
+    )
+    rows = [
+        "| notebook | ran in | errors it shows (by design) | cells not run |",
+        "|---|---|---|---|",
+    ]
+    rows += [
+        f"| [{Path(r.notebook).stem}]({r.notebook}) | {r.seconds:.1f} s | {r.errors_shown()} "
+        f"| {r.skipped} |"
+        for r in executions
+    ]
+    (generated / "executions.md").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    facts = json.dumps(_facts(course, options), indent=1)
+    (generated / "build.json").write_text(facts, encoding="utf-8")
+
+
+def _refuse_leaks(course: Course, html: Path, log: Callable[[str], None]) -> None:
+    """Delete the site and stop if it holds a line of a solution or of a hidden test."""
     found = needles(course)
     hits, read = scan(html, found)
     if hits:
@@ -110,44 +148,23 @@ def build_site(
         f"({len(found.solution)} solution and {len(found.hidden_test)} hidden-test lines "
         "looked for)"
     )
-    return html / "index.html"
 
 
-def _shown(record: Execution) -> str:
-    errors = ", ".join(f"{n} {name}" for name, n in sorted(record.errors.items()))
-    return f"shows {errors}" if errors else "no errors"
-
-
-def _execution_table(executions: list[Execution]) -> str:
-    rows = [
-        "| notebook | ran in | errors it shows (by design) | cells not run |",
-        "|---|---|---|---|",
-    ]
-    for record in executions:
-        errors = ", ".join(f"{name} × {n}" for name, n in sorted(record.errors.items())) or "none"
-        rows.append(
-            f"| `{record.notebook}` | {record.seconds:.1f} s | {errors} | {record.skipped} |"
-        )
-    return "\n".join(rows) + "\n"
-
-
-def _facts(course: Course, wheel: str, options: SiteOptions) -> dict[str, str]:
+def _facts(course: Course, options: SiteOptions) -> dict[str, str]:
     """What the pages say about this build; read by site/conf.py."""
     project = tomllib.loads((course.root / "pyproject.toml").read_text(encoding="utf-8"))
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short=12", "HEAD"],
-        cwd=course.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        git = ["git", "rev-parse", "--short=12", "HEAD"]
+        commit = subprocess.run(git, cwd=course.root, capture_output=True, text=True, check=True)
+        revision = commit.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        revision = "unknown: not built from a git checkout"
     return {
-        "requires_python": project["project"]["requires-python"],
+        "python_minimum": project["project"]["requires-python"].removeprefix(">="),
         "build_python": f"{platform.python_implementation()} {platform.python_version()}",
         "build_os": platform.system(),
         "netcourse_version": version("netcourse"),
-        "commit": commit.stdout.strip() if commit.returncode == 0 else "",
-        "wheel": wheel,
+        "commit": revision,
         "cell_timeout": f"{options.cell_timeout:g}",
         "notebook_budget": f"{options.notebook_budget:g}",
         "repository_url": options.repository_url,

@@ -56,6 +56,10 @@ class Execution:
     widget_notes: int = 0
     skipped: int = 0
 
+    def errors_shown(self) -> str:
+        """``NotAttempted × 12, NotImplementedError × 6``, or ``none``."""
+        return ", ".join(f"{name} × {n}" for name, n in sorted(self.errors.items())) or "none"
+
 
 def run_notebook(path: Path, name: str, cell_timeout: float, budget: float) -> Execution:
     """Run the notebook at ``path`` in its own folder and save it with its outputs."""
