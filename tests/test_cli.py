@@ -14,7 +14,7 @@ from netcourse.errors import UsageError
 
 from .conftest import ROOT, run_netcourse
 
-SUBCOMMANDS = ["doctor", "lab", "release", "grade"]
+SUBCOMMANDS = ["doctor", "lab", "release", "kit", "site", "grade"]
 
 
 @pytest.mark.parametrize("command", [[], *[[c] for c in SUBCOMMANDS]])
@@ -36,6 +36,8 @@ def test_every_command_has_help(command, capsys):
         (["grade", str(ROOT / "solutions"), "--timeout", "-1"], "must be positive"),
         (["bogus"], "invalid choice: 'bogus'"),
         (["doctor", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["site", "--notebook-budget", "0"], "must be positive"),
+        (["site", "--kit", "/no/such/kit"], "no student kit in /no/such/kit"),
     ],
 )
 def test_bad_arguments_give_one_line_and_a_nonzero_exit(argv, phrase, capsys):
