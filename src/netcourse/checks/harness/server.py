@@ -115,7 +115,7 @@ class Server:
         async def main() -> None:
             loop = asyncio.get_running_loop()
             if self._on_error:
-                loop.set_exception_handler(lambda _, context: self._on_error(_async_error(context)))
+                loop.set_exception_handler(self._async_exception)
             stop = self._stop = asyncio.Event()
             self._set_stop = lambda: loop.call_soon_threadsafe(stop.set)
             self._loop_ready.set()
@@ -128,6 +128,11 @@ class Server:
             await coroutine
 
         asyncio.run(main())
+
+    def _async_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # A client's task cancelled as the loop ends is no fault; Python 3.11's streams log it.
+        if not isinstance(context.get("exception"), asyncio.CancelledError):
+            self._on_error(_async_error(context))
 
     def _run_gevent(self) -> None:
         import gevent.event
