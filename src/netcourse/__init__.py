@@ -9,7 +9,8 @@ it is used, so ``import netcourse`` stays fast:
 * ``nc.doctor()``: is this machine ready for the course?
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
-  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.workloads``,
+  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.scripts``, ``nc.tasks``,
+  ``nc.timelines``, ``nc.echo_threads``, ``nc.convoy`` (04); ``nc.workloads``,
   ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
@@ -34,16 +35,21 @@ __all__ = ["checks", "doctor", "is_grading"]
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
     "compat": "netcourse.compat",
+    "convoy": "netcourse.tools.convoy",
     "echo_pools": "netcourse.tools.echo_pools",
+    "echo_threads": "netcourse.tools.echo_threads",
     "framing": "netcourse.tools.framing",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
     "queuebench": "netcourse.tools.queuebench",
+    "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
+    "tasks": "netcourse.tools.tasks",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
+    "timelines": "netcourse.tools.timelines",
     "widgets": "netcourse.tools.widgets",
     "workloads": "netcourse.tools.workloads",
 }
