@@ -178,13 +178,15 @@ class Meeting:
         self._thread.start()
 
     def _serve(self) -> None:
-        while not self._closed.is_set():
-            for key, _ in self._selector.select(TICK):
-                if key.fileobj is self.listener:
-                    self._accept()
-                else:
-                    self._arrive(key.fileobj)
-            self._decide()
+        # Sockets closed under it by close() (after its join timed out) end the loop quietly.
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            while not self._closed.is_set():
+                for key, _ in self._selector.select(TICK):
+                    if key.fileobj is self.listener:
+                        self._accept()
+                    else:
+                        self._arrive(key.fileobj)
+                self._decide()
 
     def _accept(self) -> None:
         with contextlib.suppress(OSError):
