@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from netcourse.checks.echo import check_server
-from netcourse.tools import convoy, echo_threads, scripts, tasks, timelines, workloads
+from netcourse.tools import convoy, echo_threads, program_files, tasks, timelines, workloads
 from netcourse.tools.echo_pools import start_context
 
 matplotlib.use("Agg")
@@ -74,11 +74,21 @@ def test_the_convoy_measurement_reports_latencies_and_the_cpu_threads_rates():
     assert "alone" in str(alone) and "CPU thread" not in str(alone)
 
 
-def test_a_script_runs_in_a_fresh_interpreter_and_its_output_is_kept(capsys):
-    done = scripts.run("import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)")
-    assert (done.stdout, done.stderr, done.returncode) == ("out\n", "err\n", 3)
-    scripts.show("print('hello')")
-    assert capsys.readouterr().out == "hello\n--- exit status 0\n"
+def test_a_program_file_is_imported_again_by_its_spawned_children():
+    printed = program_files.run("""
+        import multiprocessing
+
+        def task(queue):
+            queue.put("from the child")
+
+        if __name__ == "__main__":
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            child = context.Process(target=task, args=(queue,))
+            child.start()
+            print(queue.get(timeout=30), child.join(30), child.exitcode)
+    """)
+    assert printed == "from the child None 0"
 
 
 def test_a_global_changed_in_a_thread_is_shared_and_in_a_process_is_not():

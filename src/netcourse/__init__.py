@@ -9,7 +9,7 @@ it is used, so ``import netcourse`` stays fast:
 * ``nc.doctor()``: is this machine ready for the course?
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
-  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.scripts``, ``nc.tasks``,
+  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.program_files``, ``nc.tasks``,
   ``nc.timelines``, ``nc.echo_threads``, ``nc.convoy`` (04); ``nc.workloads``,
   ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
@@ -43,6 +43,7 @@ TOOLS = {
     "localnet": "netcourse.tools.localnet",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
+    "program_files": "netcourse.tools.program_files",
     "queuebench": "netcourse.tools.queuebench",
     "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
