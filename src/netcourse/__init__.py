@@ -9,8 +9,10 @@ it is used, so ``import netcourse`` stays fast:
 * ``nc.doctor()``: is this machine ready for the course?
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
-  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.program_files``, ``nc.tasks``,
-  ``nc.timelines``, ``nc.echo_threads``, ``nc.convoy`` (04); ``nc.workloads``,
+  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.descriptors``,
+  ``nc.timeline``, ``nc.nonblocking``, ``nc.multiplexing``, ``nc.reactor`` (03);
+  ``nc.program_files``, ``nc.tasks``, ``nc.timelines``, ``nc.echo_threads``,
+  ``nc.convoy`` (04); ``nc.workloads``,
   ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
@@ -36,20 +38,25 @@ __all__ = ["checks", "doctor", "is_grading"]
 TOOLS = {
     "compat": "netcourse.compat",
     "convoy": "netcourse.tools.convoy",
+    "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
     "echo_threads": "netcourse.tools.echo_threads",
     "framing": "netcourse.tools.framing",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
+    "multiplexing": "netcourse.tools.multiplexing",
+    "nonblocking": "netcourse.tools.nonblocking",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
     "program_files": "netcourse.tools.program_files",
     "queuebench": "netcourse.tools.queuebench",
+    "reactor": "netcourse.tools.reactor",
     "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
     "tasks": "netcourse.tools.tasks",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
+    "timeline": "netcourse.tools.timeline",
     "timelines": "netcourse.tools.timelines",
     "widgets": "netcourse.tools.widgets",
     "workloads": "netcourse.tools.workloads",
