@@ -1,4 +1,4 @@
-"""The tools of notebook 04: the thread-per-connection server, timelines, the convoy
+"""The tools of notebook 04: the thread-per-connection server, who ran when, the convoy
 measurement, scripts, the functions sent to child processes, the GIL-releasing workloads."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from netcourse.checks.echo import check_server
-from netcourse.tools import convoy, echo_threads, program_files, tasks, timelines, workloads
+from netcourse.tools import convoy, echo_threads, program_files, tasks, who_ran, workloads
 from netcourse.tools.echo_pools import start_context
 
 matplotlib.use("Agg")
@@ -39,18 +39,21 @@ def test_the_server_ends_the_threads_of_clients_still_connected_when_told_to_sto
 
 
 def test_timelines_of_threads_record_running_sleeping_and_late():
-    cpu, io = timelines.together(["cpu", "io"], using="threads", seconds=0.03)
+    cpu, io = who_ran.together(["cpu", "io"], using="threads", seconds=0.03)
     assert (cpu.name, io.name) == ("cpu thread 1", "io thread 2")
     assert cpu.running and not cpu.sleeping
     assert io.sleeping and len(io.late) == len(io.sleeping) and io.running
     assert min(cpu.start, io.start) == 0.0
     assert all(a <= b for a, b in cpu.running)
-    timelines.gantt([cpu, io], title="test")
+    drawn = who_ran.timeline([cpu, io])
+    assert drawn.lanes == ["cpu thread 1", "io thread 2"]
+    assert {s.label for s in drawn.spans} == {"running", "asleep (IO)", "ready, waiting to run"}
+    drawn.draw(title="test")
 
 
 @pytest.mark.slow
 def test_timelines_of_processes_line_up_on_one_clock():
-    lanes = timelines.together(["cpu", "cpu"], using="processes", seconds=0.03)
+    lanes = who_ran.together(["cpu", "cpu"], using="processes", seconds=0.03)
     assert [lane.name for lane in lanes] == ["cpu process 1", "cpu process 2"]
     assert all(lane.running_seconds() > 0 for lane in lanes)
     assert max(lane.start for lane in lanes) < 1.0  # both began near the agreed moment
@@ -58,9 +61,9 @@ def test_timelines_of_processes_line_up_on_one_clock():
 
 def test_a_timeline_knows_only_cpu_and_io_work():
     with pytest.raises(ValueError, match="'cpu' or 'io'"):
-        timelines.record("gpu", 0.01)
+        who_ran.record("gpu", 0.01)
     with pytest.raises(ValueError, match="'threads' or 'processes'"):
-        timelines.together(["cpu"], using="fibers")
+        who_ran.together(["cpu"], using="fibers")
 
 
 @pytest.mark.slow

@@ -11,7 +11,7 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
   ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.descriptors``,
   ``nc.timeline``, ``nc.nonblocking``, ``nc.multiplexing``, ``nc.reactor`` (03);
-  ``nc.program_files``, ``nc.tasks``, ``nc.timelines``, ``nc.echo_threads``,
+  ``nc.program_files``, ``nc.tasks``, ``nc.who_ran``, ``nc.echo_threads``,
   ``nc.convoy`` (04); ``nc.workloads``,
   ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
@@ -57,7 +57,7 @@ TOOLS = {
     "tasks": "netcourse.tools.tasks",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
     "timeline": "netcourse.tools.timeline",
-    "timelines": "netcourse.tools.timelines",
+    "who_ran": "netcourse.tools.who_ran",
     "widgets": "netcourse.tools.widgets",
     "workloads": "netcourse.tools.workloads",
 }

@@ -1,7 +1,7 @@
-"""Which thread (or process) ran when, recorded by the workers themselves, drawn as a Gantt chart.
+"""Which thread (or process) ran when, recorded by the workers themselves, for a timeline.
 
-    lanes = nc.timelines.together(["cpu", "cpu"], using="threads", seconds=0.1)
-    nc.timelines.gantt(lanes, title="two CPU-bound threads")
+    lanes = nc.who_ran.together(["cpu", "cpu"], using="threads", seconds=0.1)
+    nc.who_ran.timeline(lanes).draw(title="two CPU-bound threads")
 
 A CPU-bound worker spins and looks at ``time.perf_counter()`` every few
 microseconds; a jump between two looks longer than ``gap`` means it was not
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .echo_pools import start_context
+from .timeline import Span, Timeline
 
 GAP = 2e-4  # a pause this long between two looks at the clock: the worker was not running
 NAP = 0.002  # an IO-bound worker's wait, like a quick network round trip
@@ -120,28 +121,14 @@ def together(works: Sequence[str], using: str = "threads", seconds: float = 0.1)
     return [lane.shifted(origin) for lane in named]
 
 
-def gantt(lanes: Sequence[Lane], ax: Any = None, title: str = "") -> Any:
-    """Draw the lanes: running (solid), asleep in IO (light) and waiting to run after it (red)."""
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(11, 0.6 + 0.5 * len(lanes)))
-    for row, lane in enumerate(lanes):
-        for stretches, colour, label in (
-            (lane.sleeping, "#d0d7de", "asleep (IO)"),
-            (lane.late, "#cf222e", "ready, waiting to run"),
-            (lane.running, "#0969da", "running"),
+def timeline(lanes: Sequence[Lane]) -> Timeline:
+    """The lanes as an ``nc.timeline.Timeline``: running, asleep in IO, ready but waiting to run."""
+    drawn = Timeline()
+    for lane in lanes:
+        for stretches, label in (
+            (lane.running, "running"),
+            (lane.sleeping, "asleep (IO)"),
+            (lane.late, "ready, waiting to run"),
         ):
-            if stretches:
-                widths = [(a * 1000, (b - a) * 1000) for a, b in stretches]
-                ax.broken_barh(widths, (row - 0.35, 0.7), color=colour, label=label)
-    ax.set_yticks(range(len(lanes)), [lane.name for lane in lanes])
-    ax.set_xlabel("milliseconds")
-    ax.set_ylim(-0.6, len(lanes) - 0.4)
-    ax.invert_yaxis()
-    if title:
-        ax.set_title(title)
-    handles, labels = ax.get_legend_handles_labels()
-    unique = dict(zip(labels, handles, strict=True))
-    ax.legend(unique.values(), unique.keys(), loc="upper right", fontsize="small")
-    return ax
+            drawn.spans += [Span(lane.name, label, a, b) for a, b in stretches if b > a]
+    return drawn
