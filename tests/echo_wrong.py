@@ -392,6 +392,29 @@ def ignore_stop(listener, stop):
         echo_connection(conn)
 
 
+def joins_each_thread(listener, stop):
+    """A thread per connection, joined as soon as it starts: one client at a time again."""
+    while True:
+        conn, _ = listener.accept()
+        if stop.is_set():
+            conn.close()
+            return
+        thread = threading.Thread(target=echo_connection, args=(conn,))
+        thread.start()
+        thread.join()
+
+
+def calls_the_target(listener, stop):
+    """Thread(target=echo_connection(conn)): the call runs in the accept loop, the thread
+    gets its result (None) as a target and does nothing."""
+    while True:
+        conn, _ = listener.accept()
+        if stop.is_set():
+            conn.close()
+            return
+        threading.Thread(target=echo_connection(conn), daemon=True).start()
+
+
 def lingering_threads(listener, stop):
     """Each connection's thread waits for the server to stop before it ends."""
 
@@ -484,6 +507,8 @@ CORPUS = [
     wrong(gevent_serve_forever, {"stop"}, "wait on stop", kind="gevent"),
     wrong(ignore_stop, {"stop"}, "did not return within", kind="sequential"),
     wrong(lingering_threads, {"leaks"}, "more threads are running", kind="threads"),
+    wrong(joins_each_thread, {"head-of-line"}, "stuck waiting", kind="threads"),
+    wrong(calls_the_target, {"head-of-line"}, "stuck waiting", kind="threads"),
     wrong(
         ignores_workers,
         {"bounded-workers"},

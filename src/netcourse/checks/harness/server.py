@@ -243,7 +243,7 @@ class Server:
 
     def children(self) -> list[psutil.Process]:
         """Child processes started since the server started, multiprocessing's helpers aside."""
-        helpers = _multiprocessing_helpers()
+        helpers = multiprocessing_helpers()
         try:
             found = self._me.children(recursive=True)
         except psutil.Error:
@@ -303,7 +303,7 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
-def _multiprocessing_helpers() -> set[int]:
+def multiprocessing_helpers() -> set[int]:
     """Pids of multiprocessing's resource tracker and fork server: long-lived by design."""
     # Looked up defensively: another thread may be importing these modules right now.
     tracker = getattr(
