@@ -10,7 +10,8 @@ it is used, so ``import netcourse`` stays fast:
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
   ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.workloads``,
-  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
+  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.scheduler``,
+  ``nc.coroutine_servers``, ``nc.scripts`` (06); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
@@ -34,6 +35,7 @@ __all__ = ["checks", "doctor", "is_grading"]
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
     "compat": "netcourse.compat",
+    "coroutine_servers": "netcourse.tools.coroutine_servers",
     "echo_pools": "netcourse.tools.echo_pools",
     "framing": "netcourse.tools.framing",
     "load": "netcourse.tools.load",
@@ -41,6 +43,8 @@ TOOLS = {
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
     "queuebench": "netcourse.tools.queuebench",
+    "scheduler": "netcourse.tools.scheduler",
+    "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
