@@ -119,6 +119,9 @@ def _first_line(process: subprocess.Popen, timeout: float) -> str:
         reader.join(0.05)
     if lines and lines[0].strip():
         return lines[0].strip()
+    if lines:  # the end of its output: it has exited, or is about to
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(START_TIMEOUT)
     if process.poll() is not None:
         error = process.stderr.read() if process.stderr else ""
         raise ScriptFailed(f"the server exited with status {process.returncode}:\n{error}")
