@@ -175,6 +175,18 @@ class WaitsWithIf(Reference):
                 raise
 
 
+class PutNowaitStartsATask(Reference):
+    """put_nowait() cannot await, so it starts `self.put(item)` as a task and returns: a task
+    nobody awaits, and an item that is not in the queue yet when put_nowait() returns."""
+
+    def put_nowait(self, item):
+        asyncio.get_running_loop().create_task(self.put(item))
+
+    async def put(self, item):
+        await self._wait(self._putters, lambda: not self.full())
+        super().put_nowait(item)
+
+
 class JoinWaitsForEmpty(Reference):
     """join() waits until the queue is empty, not until every item is marked done."""
 
@@ -216,6 +228,19 @@ WRONG = [
     wrong(LeavesCancelledFutures, {"timeouts", "cancellation"}, "InvalidStateError"),
     wrong(SwallowsCancellation, {"timeouts"}, "let CancelledError through"),
     wrong(WaitsWithIf, {"blocks-when-empty", "blocks-when-full", "exactly-once"}, "not an `if`"),
+    wrong(
+        PutNowaitStartsATask,
+        {
+            "fifo",
+            "nowait",
+            "blocks-when-empty",
+            "blocks-when-full",
+            "task-done-join",
+            "too-many-task-done",
+            "no-busy-wait",
+        },
+        "qsize() returned 0",
+    ),
     wrong(JoinWaitsForEmpty, {"task-done-join"}, "not on get"),
     wrong(TaskDoneUnchecked, {"too-many-task-done"}, "must raise ValueError"),
 ]

@@ -10,6 +10,9 @@ from .conftest import COROUTINES, ROOT
 from .notebook_tools import load_answers
 from .three_ways import wrong
 
+# Set when a test is over: ends the loops that a producer which never yields left spinning.
+ABANDON = threading.Event()
+
 reference = load_answers(ROOT / "solutions" / COROUTINES, "generator-pipeline")["run_pipeline"]
 stub = load_answers(ROOT / "notebooks" / COROUTINES, "generator-pipeline")["run_pipeline"]
 
@@ -110,6 +113,23 @@ def next_in_a_generator(items, work, maxsize=4):
     return results
 
 
+def producer_waits_without_yielding(items, work, maxsize=4):
+    """The producer waits for room in a loop instead of yielding: the consumer never gets a
+    turn to make room, and the pipeline hangs."""
+    buffer, results, done = deque(), [], threading.Event()
+
+    def producer():
+        for item in items:
+            while len(buffer) >= maxsize and not ABANDON.is_set():
+                pass  # "wait until the consumer has taken one"
+            buffer.append(item)
+        done.set()
+        yield
+
+    _drive([producer(), _consumer(buffer, work, results, done)])
+    return results
+
+
 def threads_and_a_queue(items, work, maxsize=4):
     """Notebook 05's answer: a consumer thread and a queue.Queue, no generators."""
     tasks, results, stop = queue.Queue(maxsize), [], object()
@@ -167,6 +187,12 @@ WRONG = [
         next_in_a_generator,
         {"results", "exactly-once", "back-pressure", "one-thread"},
         "StopIteration",
+    ),
+    wrong(
+        producer_waits_without_yielding,
+        {"results", "exactly-once", "back-pressure", "one-thread", "exception", "clean-end"},
+        "a generator that never yields",
+        slow=True,
     ),
     wrong(threads_and_a_queue, {"one-thread"}, "start no threads"),
     wrong(swallows_failures, {"exception"}, "returned although work raised"),
