@@ -75,10 +75,6 @@ class _Log:
         return self.steps.index(name) if name in self.steps else -1
 
 
-def _run(run: Run, tasks: list[Task], label: str) -> Call:
-    return Call(label, run, tasks)
-
-
 def _finish(call: Call, log: _Log, seconds: float = RUN_DEADLINE) -> Any:
     return call.value(
         seconds,
@@ -125,7 +121,7 @@ def _counter(log: _Log, name: str, steps: int) -> Task:
 def _round_robin(run: Run) -> None:
     log = _Log()
     tasks = [_counter(log, "a", 3), _counter(log, "b", 1), _counter(log, "c", 3)]
-    got = _finish(_run(run, tasks, "run([a (3 steps), b (1 step), c (3 steps)])"), log)
+    got = _finish(Call("run([a (3 steps), b (1 step), c (3 steps)])", run, tasks), log)
     want = ["a0", "b0", "c0", "a1", "c1", "a2", "c2"]
     if log.steps != want:
         raise CheckFailure(
@@ -156,7 +152,7 @@ def _spawner(log: _Log, child: Task) -> Task:
 def _spawn(run: Run) -> None:
     log = _Log()
     child = _counter(log, "child", 5)
-    got = _finish(_run(run, [_spawner(log, child)], "run([main]), main spawning child"), log)
+    got = _finish(Call("run([main]), main spawning child", run, [_spawner(log, child)]), log)
     want = ["main0", "main1", "child0", "main2"]
     if log.steps[: len(want)] != want:
         raise CheckFailure(
@@ -175,7 +171,7 @@ def _spawn(run: Run) -> None:
     # Spawned tasks run for as long as a given task does.
     log = _Log()
     _finish(
-        _run(run, [_sleepy_spawner(log, _counter(log, "child", 3))], "run([main]), main sleeping"),
+        Call("run([main]), main sleeping", run, [_sleepy_spawner(log, _counter(log, "child", 3))]),
         log,
     )
     if [s for s in log.steps if s.startswith("child")] != ["child0", "child1", "child2"]:
@@ -222,7 +218,7 @@ def _sleep(run: Run) -> None:
         _sleeper(log, "short", 0.05, woke),
         _busy_until(log, lambda: len(woke) == 2),
     ]
-    _finish(_run(run, tasks, "run([sleep 0.2 s, sleep 0.05 s, a task that yields None])"), log)
+    _finish(Call("run([sleep 0.2 s, sleep 0.05 s, a task that yields None])", run, tasks), log)
     if log.index("short-woke") < 0 or log.index("long-woke") < 0:
         raise CheckFailure(
             f"a sleeping task never woke (steps: {_shown(log.steps)}): keep sleepers with "
@@ -275,7 +271,7 @@ def _readable(run: Run) -> None:
     log, got = _Log(), []
     with _pair() as (ours, peer):
         tasks = [_reader(log, ours, got), _sender(log, peer)]
-        _finish(_run(run, tasks, "run([a task waiting to read, a task that sends later])"), log)
+        _finish(Call("run([a task waiting to read, a task that sends later])", run, tasks), log)
     if got == [b""] or log.index("reader-woke") < log.index("sent"):
         raise CheckFailure(
             f"a task that yielded ('readable', sock) was resumed before any data had arrived "
@@ -305,8 +301,8 @@ def _readable_in_any_order(run: Run) -> None:
             one_peer.send(b"1")
             log.step("sent-1")
 
-        tasks = [_reader(log, one, first), _named_reader(log, two, second), sender()]
-        _finish(_run(run, tasks, "run([reader 1, reader 2, a sender])"), log)
+        tasks = [_reader(log, one, first), _second_reader(log, two, second), sender()]
+        _finish(Call("run([reader 1, reader 2, a sender])", run, tasks), log)
     if log.index("second-woke") < 0 or log.index("second-woke") > log.index("sent-1"):
         raise CheckFailure(
             f"with two tasks waiting on two sockets, data for the second did not wake it until "
@@ -315,7 +311,7 @@ def _readable_in_any_order(run: Run) -> None:
         )
 
 
-def _named_reader(log: _Log, sock: socket.socket, got: list[bytes]) -> Task:
+def _second_reader(log: _Log, sock: socket.socket, got: list[bytes]) -> Task:
     yield "readable", sock
     got.append(sock.recv(100))
     log.step("second-woke")
@@ -361,7 +357,7 @@ def _writable(run: Run) -> None:
             log.step("drained")
 
         tasks = [writer(), drainer()]
-        _finish(_run(run, tasks, "run([a task waiting to send, a task that reads later])"), log)
+        _finish(Call("run([a task waiting to send, a task that reads later])", run, tasks), log)
     if ready_when_woken != [True] or log.index("writer-woke") < log.index("draining"):
         raise CheckFailure(
             f"a task that yielded ('writable', sock) on a socket whose buffer was full was "
@@ -384,7 +380,7 @@ def _no_starvation(run: Run) -> None:
             _reader(log, ours, got),
         ]
         _finish(
-            _run(run, tasks, "run([a task that keeps yielding, a sleeper, a reader])"),
+            Call("run([a task that keeps yielding, a sleeper, a reader])", run, tasks),
             log,
             STARVE_LIMIT + RUN_DEADLINE,
         )
@@ -434,7 +430,7 @@ def _errors(run: Run) -> None:
             _waits(log, "sleeper", ("sleep", 30), released),
             _waits(log, "reader", ("readable", ours), released),
         ]
-        call = _run(run, tasks, "run([...]) with a task that raises")
+        call = Call("run([...]) with a task that raises", run, tasks)
         try:
             raised = call.error(
                 RUN_DEADLINE,
@@ -480,7 +476,7 @@ def _no_busy_wait(run: Run) -> None:
             _sleeper(log, "sleeper", IDLE_WINDOW, {}),
             _reader(log, ours, got),
         ]
-        call = _run(run, tasks, "run([a sleeper, a reader]) with nothing ready")
+        call = Call("run([a sleeper, a reader]) with nothing ready", run, tasks)
         timer.start()
         try:
             _finish(call, log)

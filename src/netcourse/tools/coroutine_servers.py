@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import load, scheduler, serving
+from .echo_pools import echo_client
 
 __all__ = [
     "PATCHED_GEVENT_ECHO",
@@ -112,20 +113,15 @@ def serve_selectors(listener: socket.socket, stop: threading.Event) -> None:
 # --- gevent and asyncio -----------------------------------------------------------------
 
 
-def _echo_greenlet(conn: Any, _address: Any) -> None:
-    with conn:
-        try:
-            while data := conn.recv(CHUNK):
-                conn.sendall(data)
-        except ConnectionError:
-            pass
-
-
 def serve_gevent(listener: Any, stop: Any) -> None:
-    """An echo server of greenlets: gevent's ``StreamServer`` spawns one per connection."""
+    """An echo server of greenlets: gevent's ``StreamServer`` spawns one per connection.
+
+    The handler is the blocking one of notebook 05's pools: on a gevent socket each of its
+    waits lets the other greenlets run.
+    """
     from gevent.server import StreamServer
 
-    server = StreamServer(listener, _echo_greenlet)
+    server = StreamServer(listener, lambda conn, _address: echo_client(conn))
     server.start()
     try:
         stop.wait()
