@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/coroutine_servers.py [--clients 1 16 64] [--duration S] [--rounds N]
 
-Each server (the selectors reactor, generator tasks on ``nc.scheduler``, gevent's
+Each server (notebook 03's reactor, generator tasks on ``nc.scheduler``, gevent's
 StreamServer, asyncio streams) runs in a thread of this process, as in the
 notebook, and the load generator (64-byte messages, one connection per client)
 runs them in alternating rounds, keeping each one's best. It prints round trips
@@ -16,7 +16,7 @@ import argparse
 
 from netcourse.tools.coroutine_servers import compare
 
-REFERENCE = "selectors (callbacks)"
+REFERENCE = "03's reactor (callbacks)"
 
 
 def main() -> None:

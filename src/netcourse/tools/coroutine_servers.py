@@ -3,9 +3,8 @@
 Each follows the contract of :mod:`netcourse.checks.echo`, so that the
 checker, ``nc.serving.running`` and notebook 07 run them like any other:
 
-* :func:`serve_selectors`, a reactor: non-blocking sockets, one selector and
-  a callback per ready socket (notebook 03's design; until 03's own reference
-  reactor is in the package, this one stands in for it);
+* ``nc.reactor.serve_echo``, notebook 03's reactor: non-blocking sockets, one
+  selector and a callback per ready socket;
 * ``nc.scheduler.serve``, the same server made of generator tasks that yield
   what they wait for: no callbacks;
 * :func:`serve_gevent`, greenlets on gevent's hub, with ``StreamServer``;
@@ -21,13 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import selectors
 import socket
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from . import load, scheduler, serving
+from . import load, reactor, scheduler, serving
 from .echo_pools import echo_client
 
 __all__ = [
@@ -36,78 +33,9 @@ __all__ = [
     "compare",
     "serve_asyncio",
     "serve_gevent",
-    "serve_selectors",
 ]
 
 CHUNK = 65536
-# Stop reading from a client whose echo is this far behind: it must read first.
-BACKLOG_LIMIT = 2**20
-
-
-# --- a reactor: callbacks on one selector -----------------------------------------------
-
-
-class _Connection:
-    """One client of the reactor: the bytes it is still owed, and whether it has finished."""
-
-    def __init__(self, conn: socket.socket, selector: selectors.BaseSelector) -> None:
-        self.conn, self.selector = conn, selector
-        self.unsent = bytearray()
-        self.eof = False
-        self.events = selectors.EVENT_READ
-        selector.register(conn, self.events, self.on_ready)
-
-    def on_ready(self, events: int) -> None:
-        try:
-            if events & selectors.EVENT_READ:
-                data = self.conn.recv(CHUNK)
-                self.unsent += data
-                self.eof = not data
-            if self.unsent:
-                del self.unsent[: self.conn.send(self.unsent)]
-        except (BlockingIOError, InterruptedError):
-            pass
-        except ConnectionError:
-            self.eof, self.unsent = True, bytearray()
-        self.update()
-
-    def update(self) -> None:
-        if self.eof and not self.unsent:
-            self.close()
-            return
-        reading = not self.eof and len(self.unsent) < BACKLOG_LIMIT
-        events = (selectors.EVENT_READ if reading else 0) | (
-            selectors.EVENT_WRITE if self.unsent else 0
-        )
-        if events != self.events:
-            self.selector.modify(self.conn, events, self.on_ready)
-            self.events = events
-
-    def close(self) -> None:
-        if self.conn.fileno() >= 0:
-            self.selector.unregister(self.conn)
-            self.conn.close()
-
-
-def serve_selectors(listener: socket.socket, stop: threading.Event) -> None:
-    """An echo server on non-blocking sockets and one selector, a callback per ready socket."""
-    listener.setblocking(False)
-    clients: list[_Connection] = []
-    with selectors.DefaultSelector() as selector:
-
-        def on_accept(_: int) -> None:
-            with contextlib.suppress(BlockingIOError):
-                conn, _ = listener.accept()
-                conn.setblocking(False)
-                clients.append(_Connection(conn, selector))
-
-        selector.register(listener, selectors.EVENT_READ, on_accept)
-        while not stop.is_set():
-            for key, events in selector.select():
-                key.data(events)
-            clients[:] = [c for c in clients if c.conn.fileno() >= 0]
-        for client in clients:
-            client.close()
 
 
 # --- gevent and asyncio -----------------------------------------------------------------
@@ -197,7 +125,7 @@ while True:
 
 # name -> (server function, kind)
 SERVERS: dict[str, tuple[Callable[..., Any], str]] = {
-    "selectors (callbacks)": (serve_selectors, "selectors"),
+    "03's reactor (callbacks)": (reactor.serve_echo, "selectors"),
     "generator tasks": (scheduler.serve, "selectors"),
     "gevent": (serve_gevent, "gevent"),
     "asyncio": (serve_asyncio, "asyncio"),
