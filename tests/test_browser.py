@@ -42,6 +42,7 @@ ASSIGNMENTS = [
     "00-welcome",
     "01-layers-and-addresses",
     "03-blocking-and-nonblocking-io",
+    "04-processes-threads-gil",
     "06-coroutines",
 ]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"

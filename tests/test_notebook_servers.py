@@ -1,4 +1,4 @@
-"""The server exercises of notebooks 02, 03, 05 and 06, from the notebooks: stub and reference."""
+"""The server exercises of notebooks 02 to 06, taken from the notebooks: stub and reference."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from .notebook_tools import load_answers
 
 TCP_SOCKETS = "02-tcp-sockets/02-tcp-sockets.ipynb"
 BLOCKING_IO = "03-blocking-and-nonblocking-io/03-blocking-and-nonblocking-io.ipynb"
+PROCESSES_THREADS = "04-processes-threads-gil/04-processes-threads-gil.ipynb"
 # (notebook, answer cell, function, how it is checked)
 EXERCISES = [
     (TCP_SOCKETS, "blocking-echo-server", "serve", lambda f: check_server(f, "sequential")),
     (TCP_SOCKETS, "udp-echo-server", "serve_udp", check_udp_server),
     (BLOCKING_IO, "selectors-echo-server", "serve", lambda f: check_server(f, "selectors")),
+    (PROCESSES_THREADS, "echo-threads-server", "serve", lambda f: check_server(f, "threads")),
     (
         QUEUES_AND_POOLS,
         "pool-echo-server",
