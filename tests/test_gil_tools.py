@@ -11,7 +11,7 @@ import pytest
 
 from netcourse.checks.echo import check_server
 from netcourse.tools import convoy, echo_threads, program_files, tasks, who_ran, workloads
-from netcourse.tools.echo_pools import start_context
+from netcourse.tools.workloads import process_context
 
 matplotlib.use("Agg")
 
@@ -100,7 +100,7 @@ def test_a_global_changed_in_a_thread_is_shared_and_in_a_process_is_not():
     thread.start()
     thread.join()
     assert tasks.COUNTER == 1
-    with ProcessPoolExecutor(max_workers=1, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=process_context()) as pool:
         assert pool.submit(tasks.bump).result() == 1
     assert tasks.COUNTER == 1
     assert set(tasks.identity()) == {"process", "pid", "parent pid", "thread", "ident", "native_id"}
@@ -108,7 +108,7 @@ def test_a_global_changed_in_a_thread_is_shared_and_in_a_process_is_not():
 
 @pytest.mark.slow
 def test_shared_values_memory_and_a_manager_dict_seen_from_child_processes():
-    context = start_context()
+    context = process_context()
     total, start = context.Value("i", 0), context.Barrier(2)
     adders = [context.Process(target=tasks.add, args=(total, 2000, True, start)) for _ in (0, 1)]
     for adder in adders:
@@ -142,7 +142,7 @@ def test_shared_values_memory_and_a_manager_dict_seen_from_child_processes():
 
 
 def test_messages_through_a_queue_and_a_pipe():
-    context = start_context()
+    context = process_context()
     results = context.Queue()
     child = context.Process(target=tasks.squares, args=([2, 3], results))
     child.start()

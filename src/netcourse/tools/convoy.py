@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from . import echo_threads, load
-from .echo_pools import start_context
+from .workloads import process_context
 
 START_TIMEOUT = 30.0  # a child process on a busy machine may take seconds to start
 REPLY_TIMEOUT = 10.0
@@ -132,7 +132,7 @@ def measure(
     load, in the same run, so that the share it keeps under load compares two
     numbers taken on the same machine at the same time.
     """
-    context = start_context()
+    context = process_context()
     ours, theirs = context.Pipe()
     child = context.Process(
         target=_serve_beside, args=(theirs, switch_interval, cpu), name="convoy", daemon=True

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .echo_pools import start_context
 from .timeline import Span, Timeline
+from .workloads import process_context
 
 GAP = 2e-4  # a pause this long between two looks at the clock: the worker was not running
 NAP = 0.002  # an IO-bound worker's wait, like a quick network round trip
@@ -106,7 +106,7 @@ def together(works: Sequence[str], using: str = "threads", seconds: float = 0.1)
         for thread in threads:
             thread.join()
     elif using == "processes":
-        with start_context().Pool(len(works)) as pool:
+        with process_context().Pool(len(works)) as pool:
             pool.map(time.sleep, [0.0] * len(works))  # every worker is up before the clock starts
             start_at = time.perf_counter() + 0.05
             lanes = pool.starmap(record, [(work, seconds, start_at) for work in works])
