@@ -43,6 +43,7 @@ ASSIGNMENTS = [
     "01-layers-and-addresses",
     "03-blocking-and-nonblocking-io",
     "04-processes-threads-gil",
+    "06-coroutines",
 ]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"
 CHROMIUM_ARGS = [

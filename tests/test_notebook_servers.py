@@ -1,4 +1,4 @@
-"""The server exercises of notebooks 02 to 05, taken from the notebooks: stub and reference."""
+"""The server exercises of notebooks 02 to 06, taken from the notebooks: stub and reference."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from netcourse.checks import PASSED
 from netcourse.checks.echo import check_server
 from netcourse.checks.echo.udp import check_udp_server
 
-from .conftest import QUEUES_AND_POOLS, ROOT
+from .conftest import COROUTINES, QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers
 
 TCP_SOCKETS = "02-tcp-sockets/02-tcp-sockets.ipynb"
@@ -26,6 +26,8 @@ EXERCISES = [
         "serve_pool",
         lambda f: check_server(f, "thread-pool", workers=4),
     ),
+    (COROUTINES, "gevent-echo-server", "serve_gevent", lambda f: check_server(f, "gevent")),
+    (COROUTINES, "asyncio-echo-server", "serve_asyncio", lambda f: check_server(f, "asyncio")),
 ]
 IDS = [grade_id for _, grade_id, _, _ in EXERCISES]
 

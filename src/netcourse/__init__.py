@@ -14,7 +14,8 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.multiplexing``, ``nc.reactor`` (03); ``nc.program_files``,
   ``nc.tasks``, ``nc.who_ran``, ``nc.echo_threads``, ``nc.convoy`` (04);
   ``nc.workloads``, ``nc.queuebench``, ``nc.echo_pools``, ``nc.costs``,
-  ``nc.switching`` (05); ``nc.compat`` for names that newer Pythons have
+  ``nc.switching`` (05); ``nc.scheduler``, ``nc.coroutine_servers``,
+  ``nc.scripts`` (06); ``nc.compat`` for names that newer Pythons have
   and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
@@ -39,6 +40,7 @@ __all__ = ["checks", "doctor", "is_grading"]
 TOOLS = {
     "compat": "netcourse.compat",
     "convoy": "netcourse.tools.convoy",
+    "coroutine_servers": "netcourse.tools.coroutine_servers",
     "costs": "netcourse.tools.costs",
     "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
@@ -54,6 +56,7 @@ TOOLS = {
     "program_files": "netcourse.tools.program_files",
     "queuebench": "netcourse.tools.queuebench",
     "reactor": "netcourse.tools.reactor",
+    "scheduler": "netcourse.tools.scheduler",
     "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
