@@ -12,7 +12,8 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.descriptors``,
   ``nc.timeline``, ``nc.nonblocking``, ``nc.multiplexing``, ``nc.reactor`` (03);
   ``nc.workloads``,
-  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
+  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.hosting``, ``nc.bench``,
+  ``nc.contenders``, ``nc.c10k``, ``nc.compute`` (07); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
@@ -35,10 +36,15 @@ __all__ = ["checks", "doctor", "is_grading"]
 
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
+    "bench": "netcourse.tools.bench",
+    "c10k": "netcourse.tools.c10k",
     "compat": "netcourse.compat",
+    "compute": "netcourse.tools.compute",
+    "contenders": "netcourse.tools.contenders",
     "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
     "framing": "netcourse.tools.framing",
+    "hosting": "netcourse.tools.hosting",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
     "multiplexing": "netcourse.tools.multiplexing",
