@@ -3,6 +3,7 @@ connections, the fib server and its probe. No wall time is asserted: only what r
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
@@ -100,3 +101,18 @@ def test_the_fib_servers_answer_in_order_and_the_probe_records_what_it_saw(spec)
 def test_the_contenders_are_echo_servers(serve, kind, workers):
     report = check_server(serve, kind, only=["short", "large", "stop"], workers=workers)
     assert all(r.status == PASSED for r in report.results), str(report)
+
+
+def test_netcourse_bench_writes_a_json_and_a_png(tmp_path, monkeypatch, capsys):
+    from netcourse.commands import main
+
+    monkeypatch.setattr(bench, "course", lambda: [REACTOR, ASYNCIO])
+    json_path, png_path = tmp_path / "bench.json", tmp_path / "bench.png"
+    argv = ["bench", "--clients", "1", "2", "--duration", "0.1", "--repeats", "1"]
+    assert main([*argv, "--json", str(json_path), "--png", str(png_path)]) == 0
+    assert "reactor" in capsys.readouterr().out
+    assert png_path.stat().st_size > 0
+    assert {r["server"] for r in json.loads(json_path.read_text())["rows"]} == {
+        "reactor",
+        bench.BASELINE,
+    }

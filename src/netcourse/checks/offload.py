@@ -437,6 +437,7 @@ def stop(trial: Trial) -> None:
     closes = _closes_finished(server)
     with lines(server, 1) as (client,):
         client.send(b"fib %d\n" % max(trial.settings.heavy - 3, 20))  # still computing at the stop
+        client.sock.shutdown(socket.SHUT_WR)  # finished sending: a server may wait for its handler
         time.sleep(0.1)
         if not server.stop(STOP_PATIENCE + HEAVY_CPU):
             raise CheckFailure(

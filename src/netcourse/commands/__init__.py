@@ -14,7 +14,7 @@ import sys
 from ..errors import UsageError
 
 COMMAND_MODULES = [
-    "doctor", "lab", "release", "grade", "check_echo", "load", "check_queue", "check_pool",
+    "doctor", "lab", "release", "grade", "check_echo", "load", "bench", "check_queue", "check_pool",
 ]  # fmt: skip
 
 

@@ -89,13 +89,13 @@ class Row:
     p50_ms: float
     p99_ms: float
     slowest_ms: float  # the slowest round trip that came back
-    starved: int  # clients that never got an echo (or a connection) within the window
+    starved: int  # clients that got no echo at all within the window
     server_cpu_us: float  # the server's CPU time per round trip, microseconds
     generator_cpu: float  # the load generator's CPU time over the window's length (1 = a core)
     errors: int
 
     @classmethod
-    def of(cls, server: str, result: load.LoadResult, cpu_seconds: float) -> Row:
+    def of(cls, server: str, result: load.LoadResult, cpu_seconds: float, window: float) -> Row:
         trips = result.messages
         return cls(
             server=server,
@@ -105,16 +105,11 @@ class Row:
             p50_ms=result.p50 * 1000,
             p99_ms=result.p99 * 1000,
             slowest_ms=max(result.latencies, default=math.nan) * 1000,
-            starved=_starved(result),
+            starved=result.clients - sum(t <= window for t in result.first_echoes),
             server_cpu_us=cpu_seconds / trips * 1e6 if trips else math.nan,
             generator_cpu=result.cpu_seconds / result.seconds if result.seconds else math.nan,
             errors=result.errors,
         )
-
-
-def _starved(result: load.LoadResult) -> int:
-    """Clients that got no echo at all: never connected, or connected and never answered."""
-    return len(getattr(result, "unconnected", ())) + len(getattr(result, "unanswered", ()))
 
 
 @dataclass
@@ -298,7 +293,7 @@ def _measure(
             result = load.run(
                 host.address, clients, size, duration, progress=False, timeout=PATIENCE
             )
-            row = Row.of(contender.name, result, host.usage().cpu_seconds - before)
+            row = Row.of(contender.name, result, host.usage().cpu_seconds - before, duration)
             key = (contender.name, clients, size)
             if key not in best or row.throughput > best[key].throughput:
                 best[key] = row
