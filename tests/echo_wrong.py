@@ -296,6 +296,11 @@ def select_timeout_zero(listener, stop):
     echo_servers.selectors_server(listener, stop, poll_timeout=0)
 
 
+def selectors_forgets_open_clients(listener, stop):
+    """The reference selector loop, returning at stop without closing the clients still open."""
+    echo_servers.selectors_server(listener, stop, close_at_stop=False)
+
+
 async def asyncio_blocking(listener, stop):
     """An async server that calls the blocking socket API, so the event loop never runs."""
     while not stop.is_set():
@@ -436,6 +441,7 @@ CORPUS = [
     wrong(crash_on_reset, {"reset"}, "serve() raised ConnectionResetError", kind="sequential"),
     wrong(crash_on_reset_threads, {"reset"}, "escaped your server's code", kind="threads"),
     wrong(asyncio_crash_on_reset, {"reset"}, "ConnectionResetError", kind="asyncio"),
+    wrong(selectors_forgets_open_clients, {"stop"}, "never closed", kind="selectors"),
     wrong(busy_poll, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(select_timeout_zero, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(

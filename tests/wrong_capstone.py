@@ -13,10 +13,11 @@ import selectors
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from netcourse.tools.compute import fib, fib_request, start_context
+from netcourse.tools.compute import fib, fib_request
 from netcourse.tools.contenders import serve_asyncio, serve_threads
 from netcourse.tools.echo_pools import echo_client
 from netcourse.tools.reactor import serve_echo
+from netcourse.tools.workloads import process_context
 
 from .three_ways import right, wrong
 
@@ -48,7 +49,7 @@ async def _lines(listener, stop, answer, close=True, chunks=False, newline=True)
 
 async def serve_responsive(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n))
 
 
@@ -68,7 +69,7 @@ async def computes_in_a_thread(listener, stop, workers):
 
 
 async def waits_for_the_result(listener, stop, workers):
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
 
         async def answer(n):
             return pool.submit(fib, n).result()  # blocks the loop until the worker is done
@@ -80,7 +81,7 @@ async def pool_per_request(listener, stop, workers):
     loop = asyncio.get_running_loop()
 
     async def answer(n):
-        with ProcessPoolExecutor(1, mp_context=start_context()) as pool:
+        with ProcessPoolExecutor(1, mp_context=process_context()) as pool:
             return await loop.run_in_executor(pool, fib, n)
 
     await _lines(listener, stop, answer)
@@ -88,31 +89,31 @@ async def pool_per_request(listener, stop, workers):
 
 async def pool_of_eight(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(8, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(8, mp_context=process_context()) as pool:
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n))
 
 
 async def pool_never_shut_down(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    pool = ProcessPoolExecutor(workers, mp_context=start_context())
+    pool = ProcessPoolExecutor(workers, mp_context=process_context())
     await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n))
 
 
 async def never_closes(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n), close=False)
 
 
 async def reads_chunks(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n), chunks=True)
 
 
 async def drops_newlines(listener, stop, workers):
     loop = asyncio.get_running_loop()
-    with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+    with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n), newline=False)
 
 

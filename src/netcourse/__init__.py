@@ -9,12 +9,12 @@ it is used, so ``import netcourse`` stays fast:
 * ``nc.doctor()``: is this machine ready for the course?
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
-  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.descriptors``,
-  ``nc.timeline``, ``nc.nonblocking``, ``nc.multiplexing``, ``nc.reactor`` (03);
-  ``nc.workloads``,
-  ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.hosting``, ``nc.bench``,
-  ``nc.contenders``, ``nc.c10k``, ``nc.compute`` (07); ``nc.compat`` for names that
-  newer Pythons have and older ones lack;
+  ``nc.sockstates``, ``nc.tcp_sequence``, ``nc.timewait``, ``nc.nagle``
+  (02); ``nc.descriptors``, ``nc.timeline``, ``nc.nonblocking``,
+  ``nc.multiplexing``, ``nc.reactor`` (03); ``nc.workloads``,
+  ``nc.queuebench``, ``nc.echo_pools``, ``nc.costs``, ``nc.switching`` (05);
+  ``nc.hosting``, ``nc.bench``, ``nc.contenders``, ``nc.c10k``, ``nc.compute``
+  (07); ``nc.compat`` for names that newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
 
@@ -41,6 +41,7 @@ TOOLS = {
     "compat": "netcourse.compat",
     "compute": "netcourse.tools.compute",
     "contenders": "netcourse.tools.contenders",
+    "costs": "netcourse.tools.costs",
     "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
     "framing": "netcourse.tools.framing",
@@ -48,6 +49,7 @@ TOOLS = {
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
     "multiplexing": "netcourse.tools.multiplexing",
+    "nagle": "netcourse.tools.nagle",
     "nonblocking": "netcourse.tools.nonblocking",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
@@ -55,8 +57,10 @@ TOOLS = {
     "reactor": "netcourse.tools.reactor",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
+    "switching": "netcourse.tools.switching",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
     "timeline": "netcourse.tools.timeline",
+    "timewait": "netcourse.tools.timewait",
     "widgets": "netcourse.tools.widgets",
     "workloads": "netcourse.tools.workloads",
 }

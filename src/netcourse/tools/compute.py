@@ -34,8 +34,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from .echo_pools import start_context
 from .reactor import EchoConnection, Reactor, serve_echo
+from .workloads import process_context
 
 __all__ = [
     "LineConnection",
@@ -46,7 +46,6 @@ __all__ = [
     "probe",
     "serve_offloaded",
     "serve_on_loop",
-    "start_context",
     "steps_for",
 ]
 
@@ -203,7 +202,7 @@ def serve_offloaded(listener: socket.socket, stop: threading.Event, workers: int
     ``"process-pool"``): the loop only hands work over and sends the answers back."""
     waker = Waker()
     try:
-        with ProcessPoolExecutor(workers, mp_context=start_context()) as pool:
+        with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
             connection = partial(OffloadedConnection, pool=pool, waker=waker)
             serve_echo(listener, stop, connection=connection)
     finally:

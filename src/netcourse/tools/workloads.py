@@ -8,7 +8,11 @@ cell cannot be found by the workers.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 import time
+from multiprocessing.context import BaseContext
 
 
 def spin(rounds: int) -> int:
@@ -35,3 +39,30 @@ def rounds_for(seconds: float) -> int:
         if took >= 0.01:
             return max(1, int(rounds * seconds / took))
         rounds *= 4
+
+
+def process_context() -> BaseContext:
+    """Where the course starts worker processes: forkserver where there is one, else spawn.
+
+    Never fork: a kernel runs threads, and a forked copy of a process keeps only
+    the thread that forked, with every lock another thread held still locked.
+    """
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+_worker = threading.local()  # one per pool worker: a thread of a thread pool, a process's thread
+
+
+def open_worker(label: str) -> None:
+    """A pool initializer: runs once in each worker, before its first task (say, to connect)."""
+    _worker.label = label
+    _worker.tasks = 0
+
+
+def whose_task(seconds: float) -> tuple[str, int]:
+    """Wait ``seconds``, then say which worker ran this task and how many tasks it has run."""
+    time.sleep(seconds)
+    _worker.tasks = getattr(_worker, "tasks", 0) + 1
+    label = getattr(_worker, "label", "a worker with no initializer")
+    return f"{label}, process {os.getpid()}, {threading.current_thread().name}", _worker.tasks

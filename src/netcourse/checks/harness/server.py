@@ -112,7 +112,7 @@ class Server:
         async def main() -> None:
             loop = asyncio.get_running_loop()
             if self._on_error:
-                loop.set_exception_handler(self._on_async_error)
+                loop.set_exception_handler(self._async_exception)
             stop = self._stop = asyncio.Event()
             self._set_stop = lambda: loop.call_soon_threadsafe(stop.set)
             self._loop_ready.set()
@@ -126,12 +126,10 @@ class Server:
 
         asyncio.run(main())
 
-    def _on_async_error(self, _loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-        # Python 3.11's asyncio streams report a handler task cancelled at the loop's end
-        # (still awaiting, say, a pool's result) as an error of their own: it is none.
-        if isinstance(context.get("exception"), asyncio.CancelledError):
-            return
-        self._on_error(_async_error(context))
+    def _async_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # A client's task cancelled as the loop ends is no fault; Python 3.11's streams log it.
+        if not isinstance(context.get("exception"), asyncio.CancelledError):
+            self._on_error(_async_error(context))
 
     def _run_gevent(self) -> None:
         import gevent.event
