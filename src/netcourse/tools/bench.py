@@ -49,10 +49,14 @@ class Contender:
 
 
 BASELINE = "asyncio streams (06)"
+# 04's and 06's servers are stand-ins in .contenders until those notebooks land: swapping one
+# for the real thing is its spec string.
 COURSE = [
     Contender("blocking (02)", "netcourse.tools.contenders:serve_blocking", "sequential"),
     Contender("selectors reactor (03)", "netcourse.tools.reactor:serve_echo", "selectors"),
-    Contender("thread per connection (04)", "netcourse.tools.contenders:serve_threads", "threads"),
+    Contender(  # stand-in
+        "thread per connection (04)", "netcourse.tools.contenders:serve_threads", "threads"
+    ),
     Contender(
         "thread pool of 16 (05)",
         "netcourse.tools.contenders:serve_thread_pool",
@@ -66,9 +70,11 @@ COURSE = [
         workers=2,
         options={"threads": 8},
     ),
-    Contender("generator tasks (06)", "netcourse.tools.contenders:serve_generators", "selectors"),
-    Contender("gevent (06)", "netcourse.tools.contenders:serve_gevent", "gevent"),
-    Contender(BASELINE, "netcourse.tools.contenders:serve_asyncio", "asyncio"),
+    Contender(  # stand-in
+        "generator tasks (06)", "netcourse.tools.contenders:serve_generators", "selectors"
+    ),
+    Contender("gevent (06)", "netcourse.tools.contenders:serve_gevent", "gevent"),  # stand-in
+    Contender(BASELINE, "netcourse.tools.contenders:serve_asyncio", "asyncio"),  # stand-in
 ]
 UVLOOP = Contender("asyncio on uvloop", "netcourse.tools.contenders:serve_uvloop", "threads")
 
