@@ -44,6 +44,7 @@ ASSIGNMENTS = [
     "03-blocking-and-nonblocking-io",
     "04-processes-threads-gil",
     "06-coroutines",
+    "07-capstone",
 ]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"
 CHROMIUM_ARGS = [

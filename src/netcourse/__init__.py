@@ -15,8 +15,9 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.tasks``, ``nc.who_ran``, ``nc.echo_threads``, ``nc.convoy`` (04);
   ``nc.workloads``, ``nc.queuebench``, ``nc.echo_pools``, ``nc.costs``,
   ``nc.switching`` (05); ``nc.scheduler``, ``nc.coroutine_servers``,
-  ``nc.scripts`` (06); ``nc.compat`` for names that newer Pythons have
-  and older ones lack;
+  ``nc.scripts`` (06); ``nc.hosting``, ``nc.bench``, ``nc.contenders``,
+  ``nc.c10k``, ``nc.compute`` (07); ``nc.compat`` for names that newer
+  Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
 
@@ -38,7 +39,11 @@ __all__ = ["checks", "doctor", "is_grading"]
 
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
+    "bench": "netcourse.tools.bench",
+    "c10k": "netcourse.tools.c10k",
     "compat": "netcourse.compat",
+    "compute": "netcourse.tools.compute",
+    "contenders": "netcourse.tools.contenders",
     "convoy": "netcourse.tools.convoy",
     "coroutine_servers": "netcourse.tools.coroutine_servers",
     "costs": "netcourse.tools.costs",
@@ -46,6 +51,7 @@ TOOLS = {
     "echo_pools": "netcourse.tools.echo_pools",
     "echo_threads": "netcourse.tools.echo_threads",
     "framing": "netcourse.tools.framing",
+    "hosting": "netcourse.tools.hosting",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
     "multiplexing": "netcourse.tools.multiplexing",
