@@ -43,6 +43,8 @@ ASSIGNMENTS = [
     "01-layers-and-addresses",
     "03-blocking-and-nonblocking-io",
     "04-processes-threads-gil",
+    "06-coroutines",
+    "07-capstone",
 ]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"
 CHROMIUM_ARGS = [

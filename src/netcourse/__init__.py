@@ -14,8 +14,10 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.multiplexing``, ``nc.reactor`` (03); ``nc.program_files``,
   ``nc.tasks``, ``nc.who_ran``, ``nc.echo_threads``, ``nc.convoy`` (04);
   ``nc.workloads``, ``nc.queuebench``, ``nc.echo_pools``, ``nc.costs``,
-  ``nc.switching`` (05); ``nc.compat`` for names that newer Pythons have
-  and older ones lack;
+  ``nc.switching`` (05); ``nc.scheduler``, ``nc.coroutine_servers``,
+  ``nc.scripts`` (06); ``nc.hosting``, ``nc.bench``, ``nc.contenders``,
+  ``nc.c10k``, ``nc.compute`` (07); ``nc.compat`` for names that newer
+  Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
 
@@ -37,13 +39,19 @@ __all__ = ["checks", "doctor", "is_grading"]
 
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
+    "bench": "netcourse.tools.bench",
+    "c10k": "netcourse.tools.c10k",
     "compat": "netcourse.compat",
+    "compute": "netcourse.tools.compute",
+    "contenders": "netcourse.tools.contenders",
     "convoy": "netcourse.tools.convoy",
+    "coroutine_servers": "netcourse.tools.coroutine_servers",
     "costs": "netcourse.tools.costs",
     "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
     "echo_threads": "netcourse.tools.echo_threads",
     "framing": "netcourse.tools.framing",
+    "hosting": "netcourse.tools.hosting",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
     "multiplexing": "netcourse.tools.multiplexing",
@@ -54,6 +62,7 @@ TOOLS = {
     "program_files": "netcourse.tools.program_files",
     "queuebench": "netcourse.tools.queuebench",
     "reactor": "netcourse.tools.reactor",
+    "scheduler": "netcourse.tools.scheduler",
     "scripts": "netcourse.tools.scripts",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",

@@ -59,6 +59,7 @@ class LoadResult:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     finished: list[float] = field(default_factory=list)  # seconds since the start
+    first_echoes: list[float] = field(default_factory=list)  # each client's first, since the start
     errors: int = 0
     first_error: str = ""
     unconnected: list[int] = field(default_factory=list)
@@ -281,6 +282,8 @@ class _Run:
             return
         self.result.latencies.append(now - client.started)
         self.result.finished.append(now - self.start)
+        if client.answers == 0:
+            self.result.first_echoes.append(now - self.start)
         client.answers += 1
         if self.result.reconnect:
             self.close(client)
