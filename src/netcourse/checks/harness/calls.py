@@ -62,22 +62,24 @@ def student_threads_since(before: set[threading.Thread]) -> list[threading.Threa
 class Call:
     """``function(*args, **kwargs)`` running in a daemon thread; read its outcome with deadlines.
 
-    ``wall_seconds`` is measured inside the calling thread around the call
-    itself, once it has finished.
+    ``cpu_seconds`` and ``wall_seconds`` are measured inside the calling
+    thread around the call itself, once it has finished.
     """
 
     def __init__(self, label: str, function: Callable[..., Any], *args: Any, **kwargs: Any):
         self.label = label
         self.entered = threading.Event()
+        self.cpu_seconds = 0.0
         self.wall_seconds = 0.0
 
         def measured() -> Any:
             self.entered.set()
-            start = time.monotonic()
+            cpu, wall = time.thread_time(), time.monotonic()
             try:
                 return function(*args, **kwargs)
             finally:
-                self.wall_seconds = time.monotonic() - start
+                self.cpu_seconds = time.thread_time() - cpu
+                self.wall_seconds = time.monotonic() - wall
 
         self._background = Background(measured, name=f"check: {label}"[:60])
         _harness.add(self._background.thread)
