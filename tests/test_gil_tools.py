@@ -10,7 +10,7 @@ import matplotlib
 import pytest
 
 from netcourse.checks.echo import check_server
-from netcourse.tools import convoy, echo_threads, program_files, tasks, who_ran, workloads
+from netcourse.tools import convoy, echo_threads, scripts, tasks, who_ran, workloads
 from netcourse.tools.workloads import process_context
 
 matplotlib.use("Agg")
@@ -78,7 +78,8 @@ def test_the_convoy_measurement_reports_latencies_and_the_cpu_threads_rates():
 
 
 def test_a_program_file_is_imported_again_by_its_spawned_children():
-    printed = program_files.run("""
+    printed = scripts.run(
+        """
         import multiprocessing
 
         def task(queue):
@@ -90,7 +91,9 @@ def test_a_program_file_is_imported_again_by_its_spawned_children():
             child = context.Process(target=task, args=(queue,))
             child.start()
             print(queue.get(timeout=30), child.join(30), child.exitcode)
-    """)
+        """,
+        as_file=True,
+    )
     assert printed == "from the child None 0"
 
 

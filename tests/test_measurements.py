@@ -1,4 +1,4 @@
-"""The experiments behind the live measurements of notebooks 02 and 05: their shapes, not speeds."""
+"""The experiments behind the live measurements of notebooks 02, 04 and 05: shapes, not speeds."""
 
 from __future__ import annotations
 
@@ -99,6 +99,14 @@ def test_the_switch_interval_experiment_puts_the_old_interval_back():
     assert all(end >= start for _, start, end in run.slices)
     assert {who for who, _, _ in run.slices} == {0, 1}
     assert all(a[0] != b[0] for a, b in itertools.pairwise(run.slices))
+
+
+def test_a_switch_interval_set_for_a_block_is_put_back_even_when_the_block_fails():
+    before = sys.getswitchinterval()
+    with pytest.raises(RuntimeError), switching.switch_interval(0.0007) as asked:
+        assert sys.getswitchinterval() == asked == pytest.approx(0.0007)
+        raise RuntimeError("the block fails")
+    assert sys.getswitchinterval() == before
 
 
 def test_the_best_switching_run_is_one_of_its_rounds_with_the_interval_asked_for():

@@ -11,13 +11,12 @@ it is used, so ``import netcourse`` stays fast:
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
   ``nc.sockstates``, ``nc.tcp_sequence``, ``nc.timewait``, ``nc.nagle``
   (02); ``nc.descriptors``, ``nc.timeline``, ``nc.nonblocking``,
-  ``nc.multiplexing``, ``nc.reactor`` (03); ``nc.program_files``,
-  ``nc.tasks``, ``nc.who_ran``, ``nc.echo_threads``, ``nc.convoy`` (04);
-  ``nc.workloads``, ``nc.queuebench``, ``nc.echo_pools``, ``nc.costs``,
-  ``nc.switching`` (05); ``nc.scheduler``, ``nc.coroutine_servers``,
-  ``nc.scripts`` (06); ``nc.hosting``, ``nc.bench``, ``nc.contenders``,
-  ``nc.c10k``, ``nc.compute`` (07); ``nc.compat`` for names that newer
-  Pythons have and older ones lack;
+  ``nc.multiplexing``, ``nc.reactor`` (03); ``nc.scripts``, ``nc.tasks``,
+  ``nc.workloads``, ``nc.who_ran``, ``nc.echo_threads``, ``nc.convoy``,
+  ``nc.costs``, ``nc.switching`` (04); ``nc.queuebench``, ``nc.echo_pools``
+  (05); ``nc.scheduler``, ``nc.coroutine_servers`` (06); ``nc.hosting``,
+  ``nc.bench``, ``nc.contenders``, ``nc.c10k``, ``nc.compute`` (07);
+  ``nc.compat`` for names that newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
   nbgrader grades or validates a notebook (``nc.is_grading()`` says when).
 
@@ -59,7 +58,6 @@ TOOLS = {
     "nonblocking": "netcourse.tools.nonblocking",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
-    "program_files": "netcourse.tools.program_files",
     "queuebench": "netcourse.tools.queuebench",
     "reactor": "netcourse.tools.reactor",
     "scheduler": "netcourse.tools.scheduler",

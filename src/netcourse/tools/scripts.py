@@ -7,11 +7,17 @@ imported both and runs threads of its own. So such programs are written as
 text and run here with the kernel's own interpreter:
 
     print(nc.scripts.run(PROGRAM))                       # wait for it, show its output
+    print(nc.scripts.run(PROGRAM, as_file=True))         # the same, run from a file
     with nc.scripts.serving(SERVER) as server:           # a server that prints its port first
         nc.load.run(server.address)
 
 :func:`in_a_fresh_kernel` runs a cell's code in a kernel of its own, started for
 it and killed afterwards, to watch what code that would wedge this one does.
+
+A program runs with ``python -c`` unless it is run ``as_file``: a child process
+started with spawn (Windows, macOS) or forkserver (Linux from Python 3.14)
+imports its parent's program again to find the function it is to run, and
+``python -c`` gives it no file to import.
 """
 
 from __future__ import annotations
@@ -20,10 +26,13 @@ import contextlib
 import os
 import subprocess
 import sys
+import tempfile
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..processes import kill_tree
@@ -46,15 +55,29 @@ def _environment() -> dict[str, str]:
     return {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
 
 
-def run(code: str, timeout: float = RUN_TIMEOUT) -> str:
+def run(code: str, timeout: float = RUN_TIMEOUT, *, as_file: bool = False) -> str:
     """Run ``code`` as a program of its own; return what it printed (stdout, then stderr).
 
-    Raises :class:`ScriptFailed`, with its output, if it exits with an error
-    or takes longer than ``timeout`` seconds (then it is killed).
+    ``code`` may be indented as a whole. With ``as_file`` it is written to
+    ``program.py`` in a scratch folder and run as ``python program.py``, so that
+    the processes it starts can import it. Raises :class:`ScriptFailed`, with
+    its output, if it exits with an error or takes longer than ``timeout``
+    seconds (then it is killed).
     """
+    code = textwrap.dedent(code)
+    if not as_file:
+        return _finish(_command(code), timeout)
+    with tempfile.TemporaryDirectory(prefix="netcourse-") as folder:
+        program = Path(folder) / "program.py"
+        program.write_text(code, encoding="utf-8")
+        return _finish([sys.executable, "-X", "utf8", str(program)], timeout)
+
+
+def _finish(command: list[str], timeout: float) -> str:
+    """Run ``command`` to its end; what it printed, or :class:`ScriptFailed`."""
     try:
         done = subprocess.run(
-            _command(code),
+            command,
             capture_output=True,
             text=True,
             encoding="utf-8",

@@ -6,15 +6,20 @@ the slot changes hands exactly when the GIL does: a *slice* is the time from
 one change to the next. The waiting thread asks for the GIL after the switch
 interval (``sys.setswitchinterval``), so slices last at least that long; on a
 free-threaded build both threads run at once and the slot flips constantly.
+
+:func:`switch_interval` sets the interval for a ``with`` block, the one way the
+course changes it in a kernel.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 ROUNDS = 5
@@ -36,11 +41,22 @@ class Slices:
         return statistics.median(self.lengths) if self.slices else float("nan")
 
 
+@contextlib.contextmanager
+def switch_interval(seconds: float) -> Iterator[float]:
+    """``sys.setswitchinterval(seconds)`` for the ``with`` block, then the interval as it was.
+
+    The setting is the whole process's; it yields the interval the interpreter took.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield sys.getswitchinterval()
+    finally:
+        sys.setswitchinterval(before)
+
+
 def run(seconds: float = 0.2, threads: int = 2, interval: float | None = None) -> Slices:
     """Spin ``threads`` threads for ``seconds`` with the switch interval set to ``interval``."""
-    before = sys.getswitchinterval()
-    if interval is not None:
-        sys.setswitchinterval(interval)
     owner: list[int] = [-1]
     changes: list[tuple[float, int]] = []
     barrier = threading.Barrier(threads)
@@ -54,15 +70,12 @@ def run(seconds: float = 0.2, threads: int = 2, interval: float | None = None) -
                 owner[0] = me
                 changes.append((now, me))
 
-    try:
+    with switch_interval(sys.getswitchinterval() if interval is None else interval) as asked:
         workers = [threading.Thread(target=spin, args=(n,)) for n in range(threads)]
         for worker in workers:
             worker.start()
         for worker in workers:
             worker.join()
-        asked = sys.getswitchinterval()
-    finally:
-        sys.setswitchinterval(before)
     # A thread may be switched out between reading the clock and noting the change:
     # put the changes in time order, and keep only those where the owner differs.
     ordered = itertools.pairwise([(0.0, -1), *sorted(changes)])

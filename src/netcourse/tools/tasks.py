@@ -43,15 +43,6 @@ def report_identity(queue: Any) -> None:
     queue.put(identity())
 
 
-def nothing() -> None:
-    """Do nothing: what it costs to start a process that runs it is start-up alone."""
-
-
-def size_of(data: bytes) -> int:
-    """The length of ``data``, which had to be pickled to get here."""
-    return len(data)
-
-
 def update(shared: Any, changes: dict) -> None:
     """``shared.update(changes)``: on a Manager's dict, a request to the manager process."""
     shared.update(changes)
