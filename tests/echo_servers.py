@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import selectors
 import socket
 import sys
@@ -178,6 +179,14 @@ def gevent_accept_loop(listener, stop) -> None:
         gevent.spawn(echo_connection, conn)
 
 
+def exits_after_five(listener: socket.socket, stop: threading.Event) -> None:
+    """Serves five clients, then its whole process exits, as a crashing server's would."""
+    for _ in range(5):
+        conn, _ = listener.accept()
+        echo_connection(conn)
+    os._exit(3)
+
+
 WORKERS = 4
 # (server, kind) for every reference; pool kinds run with WORKERS workers.
 REFERENCES = {
@@ -201,6 +210,7 @@ def main(name: str) -> None:
     from .echo_wrong import CORPUS
 
     wrong = {case.name: (case.answer, case.options["kind"]) for case in CORPUS}
+    wrong["exits_after_five"] = (exits_after_five, "sequential")
     serve, kind = REFERENCES.get(name) or wrong[name]
     server = Server(serve, kind, workers=WORKERS if kind in POOL_KINDS else None)
     wait_ready(server)  # a pool's workers take a while to start

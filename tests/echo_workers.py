@@ -20,6 +20,16 @@ def echo_connection(conn: socket.socket) -> None:
             pass
 
 
+def echo_with_send(conn: socket.socket) -> None:
+    """Echo one connection with send() where sendall() is needed (a wrong answer's worker)."""
+    with conn:
+        try:
+            while data := conn.recv(CHUNK):
+                conn.send(data)
+        except ConnectionError:
+            pass
+
+
 def adopt(listener: socket.socket) -> None:
     """A pool worker's initializer: keep the listening socket it was started with.
 
@@ -35,3 +45,10 @@ def accept_forever() -> None:
     while True:
         conn, _ = _listener.accept()
         echo_connection(conn)
+
+
+def accept_forever_with_send() -> None:
+    """accept_forever, echoing with send(): a wrong answer's task."""
+    while True:
+        conn, _ = _listener.accept()
+        echo_with_send(conn)

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import echo_servers
-from .echo_workers import CHUNK, echo_connection
+from .echo_workers import CHUNK, accept_forever_with_send, adopt, echo_connection, echo_with_send
 from .three_ways import wrong
 
 ABANDON = threading.Event()
@@ -57,6 +57,20 @@ def close_after_first(listener, stop):
     accept_loop(listener, stop, handle)
 
 
+def caps_requests(listener, stop):
+    """Hangs up after 150 reads on one connection, like a keep-alive limit "against abuse"."""
+
+    def handle(conn):
+        with conn, contextlib.suppress(ConnectionError):
+            for _ in range(150):
+                data = conn.recv(CHUNK)
+                if not data:
+                    break
+                conn.sendall(data)
+
+    accept_loop(listener, stop, handle)
+
+
 def send_not_sendall(listener, stop):
     """Sets a timeout "so no client can hang it" and echoes with send(), ignoring its count."""
 
@@ -67,6 +81,39 @@ def send_not_sendall(listener, stop):
                 conn.send(data)
 
     accept_loop(listener, stop, handle)
+
+
+def send_blocking(listener, stop):
+    """The blocking server with conn.send(data) for conn.sendall(data): Linux's send() on a
+    blocking socket nearly always takes everything, but it need not."""
+
+    def handle(conn):
+        with conn, contextlib.suppress(ConnectionError):
+            while data := conn.recv(CHUNK):
+                conn.send(data)
+
+    accept_loop(listener, stop, handle)
+
+
+def process_pool_send(listener, stop, workers):
+    """Worker processes that accept on the listener and echo with send()."""
+    pool = echo_servers.process_context().Pool(workers, initializer=adopt, initargs=(listener,))
+    with pool:
+        for _ in range(workers):
+            pool.apply_async(accept_forever_with_send)
+        stop.wait()
+
+
+def gevent_send(listener, stop):
+    """gevent's StreamServer, echoing with send(): a gevent socket's send() takes what fits."""
+    from gevent.server import StreamServer
+
+    server = StreamServer(listener, lambda conn, address: echo_with_send(conn))
+    server.start()
+    try:
+        stop.wait()
+    finally:
+        server.stop(timeout=1)
 
 
 def selectors_unbuffered(listener, stop):
@@ -142,6 +189,17 @@ def decode_text(listener, stop):
         with conn, contextlib.suppress(ConnectionError):
             while data := conn.recv(CHUNK):
                 conn.sendall(data.decode().encode())
+
+    accept_loop(listener, stop, handle)
+
+
+def uppercase(listener, stop):
+    """An "echo" that shouts: it sends back the bytes in upper case."""
+
+    def handle(conn):
+        with conn, contextlib.suppress(ConnectionError):
+            while data := conn.recv(CHUNK):
+                conn.sendall(data.upper())
 
     accept_loop(listener, stop, handle)
 
@@ -375,15 +433,24 @@ def ignores_workers(listener, stop, workers):
     accept_loop(listener, stop, echo_connection)
 
 
-def pool_of_one(listener, stop, workers):
-    """A thread pool with one worker, whatever ``workers`` says."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+def _fixed_pool(listener, stop, size):
+    with ThreadPoolExecutor(max_workers=size) as pool:
         while True:
             conn, _ = listener.accept()
             if stop.is_set():
                 conn.close()
                 return
             pool.submit(echo_connection, conn)
+
+
+def pool_of_one(listener, stop, workers):
+    """A thread pool with one worker, whatever ``workers`` says."""
+    _fixed_pool(listener, stop, 1)
+
+
+def pool_of_two(listener, stop, workers):
+    """A thread pool of two workers, whatever ``workers`` says ("two is plenty")."""
+    _fixed_pool(listener, stop, 2)
 
 
 def hand_made_pool_never_stopped(listener, stop, workers):
@@ -409,96 +476,48 @@ def pool_twice_the_bound(listener, stop, workers):
     echo_servers.process_pool(listener, stop, 2 * workers)
 
 
-SEQUENTIAL_CHECKS = (
-    "short",
-    "binary",
-    "large",
-    "many-messages",
-    "half-close",
-    "reset",
-    "idle-cpu",
-    "leaks",
-    "stop",
-)
-
-
 CORPUS = [
-    wrong(
-        one_recv, {"large", "many-messages", "half-close"}, "keep calling recv()", kind="sequential"
-    ),
-    wrong(
-        close_after_first,
-        {"large", "many-messages", "half-close"},
-        "closed the connection after echoing 1 message",
-        kind="threads",
-    ),
-    wrong(send_not_sendall, {"large", "half-close"}, "send() may take only part", kind="threads"),
-    wrong(
-        selectors_unbuffered, {"large", "half-close"}, "send() may take only part", kind="selectors"
-    ),
+    wrong(one_recv, {"large"}, "keep calling recv()", kind="sequential"),
+    wrong(close_after_first, {"large"}, "keep calling recv()", kind="threads"),
+    wrong(caps_requests, {"many-messages"}, "after echoing 150", kind="threads"),
+    wrong(send_not_sendall, {"large"}, "send() may take only part", kind="threads"),
+    wrong(send_blocking, {"large"}, "use sendall()", kind="threads"),
+    wrong(send_blocking, {"large"}, "use sendall()", kind="sequential", label="send_blocking_seq"),
+    wrong(selectors_unbuffered, {"large"}, "send() may take only part", kind="selectors"),
+    wrong(gevent_send, {"large"}, "use sendall()", kind="gevent"),
+    wrong(process_pool_send, {"large"}, "use sendall()", kind="process-pool", workers=WORKERS),
     wrong(drops_pending_on_eof, {"half-close"}, "sent all it still owes", kind="selectors"),
-    wrong(
-        decode_text,
-        {"binary", "large", "many-messages", "half-close"},
-        "UnicodeDecodeError",
-        kind="threads",
-    ),
-    wrong(
-        eof_waiter,
-        {"short", "binary", "large", "many-messages", "concurrent"},
-        "must not wait for more data",
-        kind="threads",
-    ),
-    wrong(
-        line_based,
-        {"short", "binary", "large", "many-messages", "concurrent"},
-        "a newline",
-        kind="threads",
-    ),
-    wrong(
-        no_eof_spin, {"half-close", "idle-cpu", "leaks", "stop"}, "spins forever", kind="threads"
-    ),
-    wrong(no_eof_crash, set(SEQUENTIAL_CHECKS), "IndexError", kind="sequential"),
-    wrong(never_close, {"half-close", "leaks", "stop"}, "never closed", kind="sequential"),
-    wrong(keeps_connections, {"half-close", "leaks", "stop"}, "still holds", kind="threads"),
+    wrong(decode_text, {"binary"}, "UnicodeDecodeError", kind="threads"),
+    wrong(uppercase, {"short"}, "an echo is the very same bytes", kind="threads"),
+    wrong(eof_waiter, {"short"}, "must not wait for more data", kind="threads"),
+    wrong(line_based, {"short"}, "a newline", kind="threads"),
+    wrong(no_eof_spin, {"half-close", "stop"}, "spins forever", kind="threads"),
+    wrong(no_eof_crash, {"half-close"}, "IndexError", kind="sequential"),
+    wrong(never_close, {"half-close"}, "did not close the connection", kind="sequential"),
+    wrong(keeps_connections, {"half-close"}, "did not close the connection", kind="threads"),
     wrong(crash_on_reset, {"reset"}, "serve() raised ConnectionResetError", kind="sequential"),
     wrong(crash_on_reset_threads, {"reset"}, "escaped your server's code", kind="threads"),
     wrong(asyncio_crash_on_reset, {"reset"}, "ConnectionResetError", kind="asyncio"),
     wrong(selectors_forgets_open_clients, {"stop"}, "never closed", kind="selectors"),
     wrong(busy_poll, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(select_timeout_zero, {"idle-cpu"}, "busy-waiting", kind="selectors"),
-    wrong(
-        echo_servers.sequential,
-        {"head-of-line", "concurrent"},
-        "one connection at a time",
-        kind="threads",
-    ),
-    wrong(
-        asyncio_blocking, {"head-of-line", "concurrent", "stop"}, "stuck waiting", kind="asyncio"
-    ),
-    wrong(gevent_no_spawn, {"head-of-line", "concurrent"}, "stuck waiting", kind="gevent"),
+    wrong(echo_servers.sequential, {"head-of-line"}, "stuck waiting", kind="threads"),
+    wrong(asyncio_blocking, {"head-of-line", "stop"}, "stuck waiting", kind="asyncio"),
+    wrong(gevent_no_spawn, {"head-of-line"}, "stuck waiting", kind="gevent"),
     wrong(gevent_serve_forever, {"stop"}, "wait on stop", kind="gevent"),
     wrong(ignore_stop, {"stop"}, "did not return within", kind="sequential"),
     wrong(lingering_threads, {"leaks"}, "more threads are running", kind="threads"),
+    wrong(joins_each_thread, {"head-of-line"}, "stuck waiting", kind="threads"),
+    wrong(calls_the_target, {"head-of-line"}, "stuck waiting", kind="threads"),
     wrong(
-        joins_each_thread,
-        {"head-of-line", "concurrent"},
-        "one connection at a time",
-        kind="threads",
-    ),
-    wrong(
-        calls_the_target, {"head-of-line", "concurrent"}, "one connection at a time", kind="threads"
-    ),
-    wrong(
-        ignores_workers, {"bounded-workers"}, "its bound is 4", kind="thread-pool", workers=WORKERS
-    ),
-    wrong(
-        pool_of_one,
-        {"head-of-line", "concurrent"},
-        "pool of 4",
+        ignores_workers,
+        {"bounded-workers"},
+        "over its bound of 4",
         kind="thread-pool",
         workers=WORKERS,
     ),
+    wrong(pool_of_one, {"head-of-line"}, "stuck waiting", kind="thread-pool", workers=WORKERS),
+    wrong(pool_of_two, {"concurrent"}, "pool of 4", kind="thread-pool", workers=WORKERS),
     wrong(
         hand_made_pool_never_stopped,
         {"stop"},

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from netcourse.checks import CheckFailure, NotAttempted, expect_raises, expect_returns
+from netcourse.checks import CheckFailure, NotAttempted, OtherFault, expect_raises, expect_returns
 from netcourse.checks.harness.calls import (
     Call,
     guarded,
@@ -66,8 +66,21 @@ def test_guarded_turns_a_thread_exception_into_the_failure(capsys):
         thread.join()
 
     with pytest.raises(CheckFailure, match="worker-1: ZeroDivisionError"):
-        guarded(check)()
+        guarded("demo", check)()
     assert capsys.readouterr().err == ""
+
+
+def test_guarded_points_a_thread_exception_at_the_check_it_belongs_to():
+    def check():
+        thread = threading.Thread(target=lambda: 1 / 0, name="worker-2")
+        thread.start()
+        thread.join()
+
+    with pytest.raises(OtherFault) as elsewhere:
+        guarded("no-leak", check, errors_belong_to="exception")()
+    assert elsewhere.value.owners == ("exception",) and "worker-2" in elsewhere.value.message
+    with pytest.raises(CheckFailure, match="worker-2: ZeroDivisionError"):
+        guarded("exception", check, errors_belong_to="exception")()
 
 
 def test_guarded_reports_a_stub_running_in_a_thread_as_not_attempted():
@@ -77,7 +90,7 @@ def test_guarded_reports_a_stub_running_in_a_thread_as_not_attempted():
         thread.join()
 
     with pytest.raises(NotAttempted):
-        guarded(check)()
+        guarded("demo", check)()
 
 
 def test_student_threads_leave_out_the_checkers_own():

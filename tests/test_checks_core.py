@@ -10,6 +10,7 @@ from netcourse.checks import (
     CheckFailure,
     Checklist,
     NotAttempted,
+    OtherFault,
     SkipCheck,
     UnknownCheck,
     call_student,
@@ -55,7 +56,7 @@ def test_require_lists_every_failure_and_only_the_named_ones():
     )
     with pytest.raises(CheckFailure) as caught:
         report.require()
-    assert "[a] first" in str(caught.value) and "[b] second" in str(caught.value)
+    assert "[a]\n    first" in str(caught.value) and "[b]\n    second" in str(caught.value)
     report.require("c")
     with pytest.raises(KeyError):
         report.require("nope")
@@ -108,8 +109,8 @@ def test_a_checklist_runs_its_checks_in_the_order_declared_on_one_subject():
         "even",
     ]
     wrapped = []
-    CHECKS.run("two", 2, wrap=lambda thunk: wrapped.append(thunk) or thunk)
-    assert len(wrapped) == 2
+    CHECKS.run("two", 2, wrap=lambda check_id, thunk: wrapped.append(check_id) or thunk)
+    assert wrapped == ["positive", "even"]
 
 
 def test_a_checklist_refuses_unknown_ids_a_bare_string_and_a_second_declaration():
@@ -154,3 +155,60 @@ def test_report_renders_as_text_and_html():
     text = str(report)
     assert "PASSED  a" in text and "FAILED  b" in text and "bad & worse" in text
     assert "bad &amp; worse" in report._repr_html_() and "demo &lt;x&gt;" in report._repr_html_()
+
+
+def other_fault(owners, message="the echo came back short: see why"):
+    def check():
+        raise OtherFault(owners, message)
+
+    return check
+
+
+def test_a_check_that_met_another_checks_fault_points_at_it_when_that_one_failed():
+    report = run_checks(
+        "demo",
+        [("a", other_fault("b")), ("b", fails("b broke: advice")), ("c", other_fault(["x", "a"]))],
+    )
+    assert [(r.id, r.status) for r in report.results] == [
+        ("a", SKIPPED),
+        ("b", FAILED),
+        ("c", SKIPPED),
+    ]
+    assert report["a"].message == "the echo came back short: see b"
+    assert report["c"].message == "the echo came back short: see b"  # through a, to b
+    assert report.failed() == [report["b"]]
+
+
+def test_a_fault_no_other_check_reported_fails_the_check_that_saw_it():
+    report = run_checks("demo", [("a", lambda: None), ("b", other_fault("a", "lost: advice"))])
+    assert report["b"].status == FAILED and report["b"].message == "lost: advice"
+    alone = run_checks("demo", [("b", other_fault("a"))])  # a was not run: no verdict on it here
+    assert alone["b"].status == SKIPPED and alone["b"].message.endswith(": see a")
+    circle = run_checks("demo", [("a", other_fault("b", "x")), ("b", other_fault("a", "y"))])
+    assert [r.status for r in circle.results] == [FAILED, FAILED]
+
+
+def test_an_unexpected_error_fails_its_check_in_one_line_and_the_report_comes_back():
+    def missing():
+        return object().join
+
+    report = run_checks("demo", [("a", missing), ("b", lambda: None)])
+    assert report["a"].status == FAILED and report["b"].status == PASSED
+    assert report["a"].message == (
+        "the check stopped on AttributeError: 'object' object has no attribute 'join'"
+    )
+
+
+def test_require_wraps_each_message_so_that_no_line_is_cut():
+    message = "the fault comes first: " + "and then the advice, " * 12
+    report = run_checks("demo", [("long", fails(message))])
+    with pytest.raises(CheckFailure) as caught:
+        report.require()
+    lines = str(caught.value).splitlines()
+    assert lines[:3] == [
+        "demo: 1 check(s) failed",
+        "  [long]",
+        "    the fault comes first: and then the advice, and then the advice, and then",
+    ]
+    assert max(map(len, lines)) <= 84
+    assert " ".join(line.strip() for line in lines[2:]) == message.strip()

@@ -16,6 +16,7 @@ import pytest
 from netcourse import commands as cli
 from netcourse.checks import FAILED, PASSED, SKIPPED
 from netcourse.checks.echo import BLACK_BOX_CHECKS, check_address
+from netcourse.checks.echo.probes import black_box_large, largest_send_buffer
 from netcourse.checks.harness.server import POOL_KINDS
 
 from .conftest import ROOT, load_json, run_netcourse
@@ -114,8 +115,41 @@ def test_check_echo_fails_a_wrong_server_with_exit_status_1(serving, tmp_path):
     assert result.returncode == 1
     checks = load_json(tmp_path / "out.json")["checks"]
     failed = {c for c, r in checks.items() if r["status"] == FAILED}
-    assert failed == {"large", "many-messages", "half-close"}
+    assert failed == {"large"}  # one fault, one failed check; the others point there
+    assert checks["many-messages"]["message"].endswith(": see large")
     assert "keep calling recv()" in checks["large"]["message"]
+
+
+@pytest.mark.slow
+def test_from_outside_large_is_past_every_send_buffer_and_catches_a_dropping_send(serving):
+    server = serving("selectors_unbuffered")  # one send() per chunk, the rest dropped
+    report = check_address("127.0.0.1", server.port, pid=server.pid)
+    assert {r.id for r in report.failed()} == {"large"}, str(report)
+    assert "send() may take only part" in report["large"].message
+    assert black_box_large() > 2 * largest_send_buffer()
+    assert f"the {black_box_large() / 2**20:.1f} MiB message" in report["large"].message
+
+
+@pytest.mark.slow
+def test_a_server_process_that_ends_mid_run_is_reported_so_for_the_rest(serving, tmp_path):
+    server = serving("exits_after_five")
+    result = run_netcourse(
+        "check-echo", server.address, "--pid", str(server.pid), "--json", "out.json", cwd=tmp_path
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
+    checks = load_json(tmp_path / "out.json")["checks"]
+    ended = [c for c, r in checks.items() if "ended during this check" in r["message"]]
+    assert len(ended) == 1 and checks[ended[0]]["status"] == FAILED, checks
+    after = list(checks)[list(checks).index(ended[0]) + 1 :]
+    assert len(after) >= 4, checks
+    for check_id in after:
+        if checks[check_id]["status"] == SKIPPED and "only with" in checks[check_id]["message"]:
+            continue  # needs an option this run does not give
+        assert checks[check_id] == {
+            "status": SKIPPED,
+            "message": f"the server process {server.pid} ended: see {ended[0]}",
+            "seconds": checks[check_id]["seconds"],
+        }
 
 
 @pytest.mark.slow

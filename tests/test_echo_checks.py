@@ -58,6 +58,8 @@ class TestEchoServer(ThreeWays):
         for name, (serve, kind) in REFERENCES.items()
     ]
     corpus = [replace(case, slow=True) for case in CORPUS]
+    # The stop check changes with the server stop contract (issue 12 left it alone).
+    lead_exempt = frozenset({"stop"})
 
     def check(self, case, only=None):
         return echo.check_server(case.answer, only=only, **case.options)

@@ -76,6 +76,27 @@ def returns_bytearray(sock, n):
     return data
 
 
+def asks_for_n(sock, n):
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n)
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def fixed_buffer(sock, n):
+    buffer = bytearray(65536)  # "big enough for any message"
+    view, got = memoryview(buffer), 0
+    while got < n:
+        taken = sock.recv_into(view[got:], n - got)
+        if not taken:
+            raise EOFError
+        got += taken
+    return bytes(buffer[:n])
+
+
 def connection_error_at_eof(sock, n):
     data = b""
     while len(data) < n:
@@ -87,12 +108,14 @@ def connection_error_at_eof(sock, n):
 
 
 RECV_WRONG = [
-    wrong(one_recv, {"in-pieces", "large", "end-of-stream"}, "call recv() again"),
+    wrong(one_recv, {"in-pieces"}, "call recv() again"),
     wrong(over_reads, {"leaves-the-rest", "end-of-stream"}, "bytes still missing", slow=True),
-    wrong(spins_at_eof, {"end-of-stream"}, "did not return within", slow=True),
+    wrong(asks_for_n, {"leaves-the-rest"}, "recv(n - len(data))"),
+    wrong(fixed_buffer, {"large"}, "raised ValueError"),
+    wrong(spins_at_eof, {"end-of-stream"}, "did not return after", slow=True),
     wrong(partial_at_eof, {"end-of-stream"}, "returned b'abc'"),
     wrong(connection_error_at_eof, {"end-of-stream"}, "raised ConnectionError"),
-    wrong(returns_bytearray, {"whole", "in-pieces", "leaves-the-rest", "large"}, "return bytes"),
+    wrong(returns_bytearray, {"whole"}, "return bytes"),
 ]
 
 
@@ -112,6 +135,19 @@ def send_with_send(sock, payload):
     sock.send(struct.pack("!I", len(payload)) + payload)
 
 
+def send_skips_empty(sock, payload):
+    if payload:  # "nothing to send"
+        sock.sendall(struct.pack("!I", len(payload)) + payload)
+
+
+def recv_empty_at_eof(sock):
+    try:
+        (length,) = struct.unpack("!I", recv_exactly(sock, 4))
+    except EOFError:
+        return b""  # "no more messages"
+    return recv_exactly(sock, length)
+
+
 def recv_with_two_recvs(sock):
     (length,) = struct.unpack("!I", sock.recv(4))
     return sock.recv(length)
@@ -124,22 +160,12 @@ def recv_whole_chunk(sock):
 
 
 PREFIX_WRONG = [
-    wrong(
-        (send_little_endian, recv_little_endian),
-        {"wire-format", "in-pieces", "back-to-back", "large"},
-        "big-endian",
-    ),
+    wrong((send_little_endian, recv_little_endian), {"wire-format"}, "big-endian"),
     wrong((send_with_send, recv_message), {"large"}, "use sendall()"),
-    wrong(
-        (send_message, recv_with_two_recvs),
-        {"in-pieces", "large", "end-of-stream"},
-        "the length itself split",
-    ),
-    wrong(
-        (send_message, recv_whole_chunk),
-        {"round-trip", "back-to-back", "in-pieces", "large", "end-of-stream"},
-        "nothing more",
-    ),
+    wrong((send_skips_empty, recv_message), {"round-trip"}, "message 2 of 4"),
+    wrong((send_message, recv_empty_at_eof), {"end-of-stream"}, "raise EOFError"),
+    wrong((send_message, recv_with_two_recvs), {"in-pieces"}, "the length itself split"),
+    wrong((send_message, recv_whole_chunk), {"back-to-back", "in-pieces"}, "nothing more"),
 ]
 
 

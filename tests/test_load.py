@@ -38,6 +38,31 @@ def test_short_connections_and_a_duration(address):
     assert "a new connection per message" in str(result)
 
 
+def test_a_duration_is_the_window_counted_and_divided_by(address):
+    result = load.run(address, clients=8, size=64, duration=0.4, progress=False)
+    assert result.seconds == 0.4 and result.throughput == result.messages / 0.4
+    assert 0 < max(result.finished) <= 0.4  # a trip completed after the window is not counted
+    assert result.unconnected == [] and result.unanswered == []
+
+
+def test_clients_that_never_got_a_connection_or_an_answer_are_counted_and_named():
+    # A listener that never accepts: the kernel completes a connection or two for its
+    # backlog (connected, never answered); the rest wait for a handshake (never connected).
+    with socket.create_server(("127.0.0.1", 0), backlog=1) as deaf:
+        result = load.run(deaf.getsockname(), clients=6, duration=0.5, progress=False)
+    assert result.messages == 0 and result.errors == 0
+    assert result.unconnected and result.unanswered
+    assert sorted(result.unconnected + result.unanswered) == list(range(6))
+    summary = result.summary()
+    assert summary["unconnected"] == {
+        "count": len(result.unconnected),
+        "clients": result.unconnected,
+    }
+    assert summary["unanswered"]["clients"] == result.unanswered
+    assert "never got a connection: clients" in str(result)
+    assert "got a connection but never an answer" in str(result)
+
+
 def test_messages_larger_than_one_recv(address):
     result = load.run(address, clients=2, size=300_000, count=10, progress=False)
     assert result.messages == 10 and result.errors == 0
@@ -57,7 +82,8 @@ def test_a_server_that_never_answers_times_out():
     with socket.create_server(("127.0.0.1", 0)) as silent:
         result = load.run(silent.getsockname(), count=5, timeout=0.3, progress=False)
     assert result.messages == 0 and result.errors == 1
-    assert "no echo" in result.first_error
+    assert result.first_error == "TimeoutError: client 0 waited 0.3 s for its echo"
+    assert result.unanswered == [0]
 
 
 @pytest.mark.parametrize("kwargs", [{"clients": 0}, {"size": 0}, {"duration": None}])

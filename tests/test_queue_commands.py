@@ -1,4 +1,5 @@
-"""`netcourse check-queue` and `check-pool`: the standard library, files and bad targets."""
+"""`netcourse check-queue` and `check-pool`: the standard library and other real classes, files
+and bad targets."""
 
 import json
 import sys
@@ -6,8 +7,10 @@ import sys
 import pytest
 
 from netcourse import commands as cli
+from netcourse.checks import SKIPPED, pools, queues
 
 from .conftest import run_netcourse
+from .three_ways import assert_fails_exactly, wrong
 
 
 def test_queue_queue_passes_check_queue_from_the_command_line(tmp_path):
@@ -69,3 +72,48 @@ def test_help(command, capsys):
         cli.main([command, "--help"])
     assert exited.value.code == 0
     assert "module:Name or path/to/file.py:Name" in capsys.readouterr().out
+
+
+def _real(target: str):
+    module, _, name = target.partition(":")
+    return getattr(pytest.importorskip(module), name)
+
+
+# Real classes, each judged for what it is: the checks it fails, a phrase of theirs.
+# queue.Queue's own subclasses have shutdown() only from Python 3.13 and skip it before.
+REAL_QUEUES = [
+    ("queue:SimpleQueue", {"blocks-when-full", "task-done-join", "shutdown"}, "has no task_done()"),
+    ("queue:LifoQueue", {"fifo"}, "last-in first-out"),
+    ("queue:PriorityQueue", {"fifo"}, "'<' not supported"),
+    ("multiprocessing:Queue", {"task-done-join", "shutdown"}, "has no task_done()"),
+    ("multiprocessing:JoinableQueue", {"shutdown"}, "has no shutdown()"),
+    ("gevent.queue:Queue", {"blocks-when-full", "blocks-when-empty", "task-done-join"}, "LoopExit"),
+]
+
+
+@pytest.mark.parametrize(
+    ("target", "fails", "phrase"), REAL_QUEUES, ids=[q[0] for q in REAL_QUEUES]
+)
+def test_a_real_queue_class_gets_a_whole_report_right_for_what_it_is(target, fails, phrase):
+    queue_class = _real(target)
+    report = queues.check_queue(queue_class)
+    if sys.version_info < (3, 13) and report["shutdown"].message.startswith("queue.Queue has"):
+        report.results = [r for r in report.results if r.id != "shutdown"]
+    assert_fails_exactly(report, wrong(queue_class, fails, phrase))
+    assert "Traceback" not in str(report)
+
+
+@pytest.mark.parametrize(
+    ("target", "fails", "phrase"),
+    [
+        ("concurrent.futures:ProcessPoolExecutor", set(), ""),
+        ("multiprocessing.pool:ThreadPool", {"runs-tasks", "shutdown-wait"}, "has no submit()"),
+    ],
+)
+def test_a_real_pool_class_gets_a_whole_report_right_for_what_it_is(target, fails, phrase):
+    report = pools.check_pool(_real(target))
+    if not fails:  # a process pool: the barrier's check says it is for thread pools
+        assert report["concurrency"].status == SKIPPED
+        assert "for thread pools" in report["concurrency"].message
+        report.results = [r for r in report.results if r.id != "concurrency"]
+    assert_fails_exactly(report, wrong(target, fails, phrase))

@@ -64,9 +64,9 @@ class TestFrameLine(ThreeWays):
     stubs = [right(stub)]
     references = [right(reference)]
     corpus = [
-        wrong(returns_str, {"returns-bytes", "ends-with-newline", "utf-8"}, "sockets carry bytes"),
-        wrong(no_newline, {"ends-with-newline", "utf-8"}, "no newline"),
-        wrong(crlf, {"ends-with-newline", "utf-8"}, "bare b'\\n'"),
+        wrong(returns_str, {"returns-bytes"}, "sockets carry bytes"),
+        wrong(no_newline, {"ends-with-newline"}, "no newline"),
+        wrong(crlf, {"ends-with-newline"}, "bare b'\\n'"),
         wrong(ascii_only, {"utf-8"}, "UnicodeEncodeError"),
         wrong(latin1_replace, {"utf-8"}, "encoded as UTF-8"),
         wrong(accepts_newlines, {"rejects-newline"}, "raise ValueError instead"),

@@ -5,8 +5,11 @@ A test module describes its checker with a subclass of :class:`ThreeWays`
 
 * the starter stub is "not attempted", in a full run and in a run of each check alone;
 * every reference passes every check;
-* each realistic wrong answer fails exactly the checks it should, with a
-  message that says the phrase it should, and passes (or skips) the others;
+* each realistic wrong answer fails exactly the checks it should (one fault, one
+  failed check), with a message that says the phrase it should; every other
+  check passes, or is skipped with a pointer to a check that failed ("see
+  large") because it could not measure its property past that fault;
+* every message leads with the fault in at most 80 characters (then the advice);
 * every check of the checklist is failed by at least one wrong answer.
 
 The answers are :class:`Case`\\ s, one shape for every family.
@@ -14,6 +17,7 @@ The answers are :class:`Case`\\ s, one shape for every family.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -21,6 +25,9 @@ from typing import Any, ClassVar
 import pytest
 
 from netcourse.checks import FAILED, NOT_ATTEMPTED, PASSED, SKIPPED, Checklist, Report
+from netcourse.checks.harness.core import LEAD, lead
+
+POINTER = re.compile(r": see ([\w-]+)$")
 
 
 @dataclass(frozen=True)
@@ -64,15 +71,31 @@ def right(answer: Any, *, slow: bool = False, label: str = "", **options) -> Cas
     return Case(answer, options=options, slow=slow, label=label)
 
 
-def assert_fails_exactly(report: Report, case: Case) -> None:
-    """Exactly ``case.fails`` failed, every other check passed or was skipped for a reason of
-    its own, nothing was "not attempted", and the failures say ``case.phrase``."""
+def assert_fails_exactly(report: Report, case: Case, lead_exempt: Iterable[str] = ()) -> None:
+    """Exactly ``case.fails`` failed; every other check passed or was skipped with a pointer
+    to one that failed; nothing was "not attempted"; the failures say ``case.phrase``; and
+    every message leads with its fault in at most LEAD characters."""
     failed = {r.id for r in report.results if r.status == FAILED}
     assert failed == case.fails, str(report)
     assert not report.not_attempted, str(report)
-    others = {r.id: r.status for r in report.results if r.id not in case.fails}
-    assert set(others.values()) <= {PASSED, SKIPPED}, str(report)
+    for r in report.results:
+        if r.status == SKIPPED:
+            pointer = POINTER.search(r.message)
+            assert pointer and pointer[1] in failed, f"[{r.id}] skipped without a pointer\n{report}"
+        elif r.id not in case.fails:
+            assert r.status == PASSED, str(report)
     assert case.phrase in " ".join(r.message for r in report.failed()), str(report)
+    assert_leads_with_the_fault(report, lead_exempt)
+
+
+def assert_leads_with_the_fault(report: Report, exempt: Iterable[str] = ()) -> None:
+    """Every message's first clause (its fault) fits in LEAD characters (but ``exempt``'s)."""
+    for r in report.results:
+        if r.id in exempt:
+            continue
+        assert len(lead(r.message)) <= LEAD, (
+            f"[{r.id}] leads with {len(lead(r.message))} chars: {r.message}"
+        )
 
 
 class ThreeWays:
@@ -82,6 +105,8 @@ class ThreeWays:
     stubs: ClassVar[list[Case]]
     references: ClassVar[list[Case]]
     corpus: ClassVar[list[Case]]
+    # Checks whose messages are someone else's to shorten (see the echo checker's stop).
+    lead_exempt: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, case: Case, only: Iterable[str] | None = None) -> Report:
         """Run the checker on ``case.answer`` with ``case.options`` (and ``only``)."""
@@ -105,7 +130,7 @@ class ThreeWays:
         report.require()
 
     def test_the_wrong_answer_fails_exactly_its_checks(self, case: Case) -> None:
-        assert_fails_exactly(self.check(case), case)
+        assert_fails_exactly(self.check(case), case, self.lead_exempt)
 
     def test_every_check_is_failed_by_some_wrong_answer(self) -> None:
         failed = set().union(*(case.fails for case in self.corpus))

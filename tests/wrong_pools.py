@@ -170,6 +170,35 @@ class OneWorkerTooFew(Reference):
             worker.start()
 
 
+class FreshThreadPerTask(Reference):
+    """Keeps max_workers threads, but each runs one task and hands over to a new thread
+    ("a fresh thread for every task"): never more than max_workers, never reused."""
+
+    def _work(self):
+        task = self._tasks.get()
+        if task is None:
+            return
+        future, fn, args, kwargs = task
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        with self._lock:
+            successor = threading.Thread(target=self._work, daemon=True)
+            self._workers.append(successor)
+            successor.start()
+
+    def shutdown(self, wait=True):
+        with self._lock:
+            self._shut_down = True
+            for _ in range(len(self._workers)):
+                self._tasks.put(None)
+        if wait:
+            for worker in list(self._workers):
+                worker.join()
+
+
 class OneTaskAtATime(Reference):
     """Runs every task while holding one lock "to be safe": the workers take turns."""
 
@@ -188,29 +217,18 @@ class OneTaskAtATime(Reference):
 
 # (wrong answer, the checks it fails, a phrase its messages must contain)
 WRONG = [
-    wrong(
-        TargetlessThreads,
-        {
-            "runs-tasks",
-            "results",
-            "exceptions",
-            "concurrency",
-            "worker-count",
-            "reuses-threads",
-            "shutdown-wait",
-        },
-        "without a target runs nothing",
-    ),
-    wrong(ThreadPerTask, {"worker-count", "reuses-threads"}, "not a thread per task"),
-    wrong(Inline, {"concurrency", "worker-count", "shutdown-wait"}, "not run it or wait for it"),
+    wrong(TargetlessThreads, {"runs-tasks"}, "without a target runs nothing"),
+    wrong(ThreadPerTask, {"worker-count"}, "not a thread per task"),
+    wrong(Inline, {"concurrency"}, "not run it or wait for it"),
     wrong(
         ExceptionKillsWorker, {"exceptions"}, "an exception in a thread: Pool-worker-0: ValueError"
     ),
     wrong(ExceptionSwallowed, {"exceptions"}, "future.set_exception(exc)"),
-    wrong(ResultNeverSet, {"results", "exceptions"}, "future.set_result(value)"),
+    wrong(ResultNeverSet, {"results"}, "future.set_result(value)"),
     wrong(ShutdownDoesNotWait, {"shutdown-wait"}, "join the workers"),
     wrong(ShutdownDoesNotStop, {"no-leak"}, "one sentinel per worker"),
     wrong(ShutdownDropsQueued, {"shutdown-wait"}, "tasks still queued at shutdown must run too"),
-    wrong(OneWorkerTooFew, {"concurrency", "exceptions"}, "never filled"),
+    wrong(OneWorkerTooFew, {"concurrency"}, "never filled"),
     wrong(OneTaskAtATime, {"concurrency"}, "at most 1 of"),
+    wrong(FreshThreadPerTask, {"reuses-threads"}, "each runs task after task"),
 ]

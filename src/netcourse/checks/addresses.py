@@ -14,7 +14,14 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from .harness.core import CheckFailure, Checklist, Report, call_student, describe_call
+from .harness.core import (
+    CheckFailure,
+    Checklist,
+    Report,
+    call_student,
+    describe_call,
+    fault_of,
+)
 
 SubnetFacts = Callable[[str], dict]
 AddressKind = Callable[[str], str]
@@ -37,25 +44,33 @@ def _facts(subnet_facts: SubnetFacts, cidr: str) -> dict:
         },
     )
     if not isinstance(result, dict):
-        raise CheckFailure(
-            f"subnet_facts({cidr!r}) returned a {type(result).__name__}; it should return a dict"
+        raise fault_of(
+            "returns-dict",
+            f"subnet_facts({cidr!r}) returned a {type(result).__name__}; it should return a dict",
         )
     missing = [key for key in SUBNET_KEYS if key not in result]
     if missing:
-        raise CheckFailure(
-            f"subnet_facts({cidr!r}) returned a dict without {', '.join(map(repr, missing))}"
+        raise fault_of(
+            "returns-dict",
+            f"subnet_facts({cidr!r}) returned a dict without {', '.join(map(repr, missing))}",
         )
     return result
 
 
-def _same(cidr: str, key: str, found: Any, expected: Any, hints: dict[Any, str]) -> None:
+def _same(
+    cidr: str, key: str, found: Any, expected: Any, hints: dict[Any, str], owner: str = ""
+) -> None:
+    """Fail unless ``found`` is ``expected``. A value of the wrong type is returns-dict's
+    fault; ``owner`` names the check whose value this is when it is not the running one's."""
     if type(found) is type(expected) and found == expected:
         return
     hint = next((text for value, text in hints.items() if found == value), "")
-    raise CheckFailure(
-        f"subnet_facts({cidr!r})[{key!r}] is {found!r}; expected {expected!r}"
-        + (f": {hint}" if hint else "")
+    message = f"subnet_facts({cidr!r})[{key!r}] is {found!r}: " + (
+        f"{hint}; expected {expected!r}" if hint else f"expected {expected!r}"
     )
+    if type(found) is not type(expected):
+        raise fault_of("returns-dict", message)
+    raise fault_of(owner, message) if owner else CheckFailure(message)
 
 
 @SUBNET_CHECKS.check("returns-dict")
@@ -100,7 +115,7 @@ def _host_bits_set(subnet_facts: SubnetFacts) -> None:
     cidr = "192.168.10.77/24"
     result = _facts(subnet_facts, cidr)
     _same(cidr, "network", result["network"], ipaddress.IPv4Network("192.168.10.0/24"), {})
-    _same(cidr, "broadcast", result["broadcast"], IPV4("192.168.10.255"), {})
+    _same(cidr, "broadcast", result["broadcast"], IPV4("192.168.10.255"), {}, owner="broadcast")
 
 
 @SUBNET_CHECKS.check("broadcast")
@@ -186,16 +201,15 @@ def _point_to_point(subnet_facts: SubnetFacts) -> None:
             if count == 2
             else "a /32 is a single host address"
         )
-        for key, expected in (
-            ("usable_hosts", count),
-            ("first_host", IPV4(first)),
-            ("last_host", IPV4(last)),
+        for key, expected, owner in (
+            ("usable_hosts", count, "usable-hosts"),
+            ("first_host", IPV4(first), "first-and-last-host"),
+            ("last_host", IPV4(last), "first-and-last-host"),
         ):
-            if not (type(result[key]) is type(expected) and result[key] == expected):
-                raise CheckFailure(
-                    f"subnet_facts({cidr!r})[{key!r}] is {result[key]!r}; expected "
-                    f"{expected!r}: {why} (this is what network.hosts() yields)"
-                )
+            # A count or a host that is wrong for every subnet is that check's fault (and
+            # a value of the wrong type returns-dict's): only if those passed, this one's.
+            hint = f"{why} (this is what network.hosts() yields)"
+            _same(cidr, key, result[key], expected, {result[key]: hint}, owner=owner)
 
 
 def check_subnet_facts(subnet_facts: SubnetFacts, only: Iterable[str] | None = None) -> Report:
@@ -212,22 +226,32 @@ IS_PRIVATE_HINT = (
 )
 
 
-def _expect_kinds(address_kind: AddressKind, cases: dict[str, str], why: str) -> None:
+def _expect_kinds(
+    address_kind: AddressKind, cases: dict[str, str], why: str, by_kind: bool = False
+) -> None:
+    """Each address must come back as its kind. A result that is no str at all is
+    returns-str's fault, and 'private' for an address that ipaddress calls is_private
+    (is_private taken for the RFC 1918 test) the 'other' check's: others point there.
+    With ``by_kind`` (IPv6, where every kind reappears), a wrong kind is first the fault
+    of that kind's own check."""
     for address, expected in cases.items():
         found = call_student(address_kind, address, name="address_kind")
+        label = describe_call("address_kind", (address,))
+        if not isinstance(found, str):
+            raise fault_of("returns-str", f"{label} returned a {type(found).__name__}, not a str")
         if found not in KINDS:
             raise CheckFailure(
-                f"{describe_call('address_kind', (address,))} returned {found!r}, which is "
-                f"not one of {', '.join(KINDS)}"
+                f"{label} returned {found!r}, which is not one of {', '.join(KINDS)}"
             )
-        if found != expected:
-            hint = why
-            if found == "private" and expected == "other":
-                hint += f". Beware: {IS_PRIVATE_HINT}"
-            raise CheckFailure(
-                f"{describe_call('address_kind', (address,))} returned {found!r}; expected "
-                f"{expected!r}: {hint}"
-            )
+        if found == expected:
+            continue
+        hint = why
+        if found == "private" and expected == "other":
+            hint += f". Beware: {IS_PRIVATE_HINT}"
+        message = f"{label} returned {found!r}: {hint}; expected {expected!r}"
+        if found == "private" and ipaddress.ip_address(address).is_private:
+            raise fault_of("other", message)
+        raise fault_of(expected, message) if by_kind else CheckFailure(message)
 
 
 @ADDRESS_CHECKS.check("returns-str")
@@ -302,7 +326,9 @@ KIND_CASES = {
     ),
 }
 for _kind, (_cases, _why) in KIND_CASES.items():
-    ADDRESS_CHECKS.check(_kind)(partial(_expect_kinds, cases=_cases, why=_why))
+    ADDRESS_CHECKS.check(_kind)(
+        partial(_expect_kinds, cases=_cases, why=_why, by_kind=_kind == "ipv6")
+    )
 
 
 def check_address_kind(address_kind: AddressKind, only: Iterable[str] | None = None) -> Report:

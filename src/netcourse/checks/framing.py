@@ -26,8 +26,10 @@ from .harness.core import (
     CheckFailure,
     Checklist,
     NotAttempted,
+    OtherFault,
     Report,
     describe_call,
+    fault_of,
     not_attempted,
 )
 from .harness.sockets import (
@@ -69,9 +71,20 @@ def call(function: Callable[..., Any], *args: Any, name: str, sockets=()) -> Bac
 
 
 def _returned(
-    function: Callable[..., Any], args: tuple, name: str, expected: bytes, about: str
+    function: Callable[..., Any],
+    args: tuple,
+    name: str,
+    expected: bytes,
+    about: str,
+    *,
+    types: str = "",
+    short: str = "",
 ) -> None:
-    """Fail unless the call returns ``expected``; ``about`` says what the data was."""
+    """Fail unless the call returns ``expected``; ``about`` says what the data was.
+
+    ``types`` names the check that judges the type of the result, ``short`` the one that
+    judges a result cut short (a single recv()): a fault of that kind is theirs.
+    """
     label = describe_call(name, args)
     run = call(
         function, *args, name=name, sockets=[a for a in args if isinstance(a, socket.socket)]
@@ -84,26 +97,39 @@ def _returned(
         )
         raise CheckFailure(f"{label} raised {run.describe_error()}{hint}")
     result = run.result
+    wrong_type = ""
     if isinstance(result, str):
-        raise CheckFailure(f"{label} returned a str; sockets carry bytes: return bytes")
-    if isinstance(result, bytearray | memoryview):
-        raise CheckFailure(
-            f"{label} returned a {type(result).__name__}: return bytes (bytes(buffer))"
+        wrong_type = f"{label} returned a str: sockets carry bytes, return bytes"
+    elif isinstance(result, bytearray | memoryview):
+        wrong_type = f"{label} returned a {type(result).__name__}: return bytes (bytes(buffer))"
+    elif not isinstance(result, bytes):
+        wrong_type = f"{label} returned {type(result).__name__}, not bytes"
+    if wrong_type:
+        raise fault_of(types, wrong_type) if types else CheckFailure(wrong_type)
+    if result == expected:
+        return
+    if len(result) < len(expected) and expected.startswith(result):
+        message = f"{label} returned only {len(result)} of {len(expected)} bytes"
+        if short:
+            raise fault_of(short, f"{message}: {RECV_LOOP}")
+        raise CheckFailure(message)
+    if len(result) <= 24 and len(expected) <= 24:
+        shown = f"{_short(result)} ({len(result)} bytes)"
+    else:
+        shown = (
+            f"{len(result)} other bytes" if len(result) == len(expected) else f"{len(result)} bytes"
         )
-    if not isinstance(result, bytes):
-        raise CheckFailure(f"{label} returned {type(result).__name__}, not bytes")
-    if result != expected:
-        raise CheckFailure(
-            f"{label} returned {_short(result)} ({len(result)} bytes) when {about} "
-            f"({len(expected)} bytes)"
-        )
+    about += f" ({len(expected)} bytes)"
+    raise CheckFailure(f"{label} returned {shown} when {about}")
 
 
 def _short(data: bytes) -> str:
-    return repr(data) if len(data) <= 24 else repr(data[:24]) + "..."
+    return repr(data) if len(data) <= 16 else repr(data[:16]) + "..."
 
 
 def _raises_eof(function: Callable[..., Any], args: tuple, name: str, what: str) -> None:
+    """Fail unless the call raises EOFError. A reader that does not loop on recv() cannot be
+    judged at the end of the stream: if in-pieces failed, this points there."""
     label = describe_call(name, args)
     sockets = [a for a in args if isinstance(a, socket.socket)]
     try:
@@ -112,13 +138,18 @@ def _raises_eof(function: Callable[..., Any], args: tuple, name: str, what: str)
         raise
     except CheckFailure as exc:
         if "did not return" in str(exc):
-            raise CheckFailure(f"{exc} after {what}: {EOF_ADVICE}") from None
+            raise fault_of(
+                "in-pieces",
+                f"{label} did not return after {what}: {EOF_ADVICE} (waited {CALL_DEADLINE:g} s)",
+            ) from None
         raise
     if isinstance(run.error, EOFError):
         return
     if run.error is not None:
-        raise CheckFailure(f"{label} raised {run.describe_error()} after {what}: {EOF_ADVICE}")
-    raise CheckFailure(f"{label} returned {_short(run.result)} after {what}: {EOF_ADVICE}")
+        raise fault_of(
+            "in-pieces", f"{label} raised {run.describe_error()} after {what}: {EOF_ADVICE}"
+        )
+    raise fault_of("in-pieces", f"{label} returned {_short(run.result)} after {what}: {EOF_ADVICE}")
 
 
 # --- recv_exactly -------------------------------------------------------------
@@ -136,7 +167,14 @@ def _whole(recv_exactly: RecvExactly) -> None:
 @RECV_EXACTLY_CHECKS.check("in-pieces")
 def _in_pieces(recv_exactly: RecvExactly) -> None:
     try:
-        _returned(recv_exactly, (fed(*PIECES), 12), "recv_exactly", b"hello, world", "asked for 12")
+        _returned(
+            recv_exactly,
+            (fed(*PIECES), 12),
+            "recv_exactly",
+            b"hello, world",
+            "asked for 12",
+            types="whole",
+        )
     except NotAttempted:
         raise
     except CheckFailure as exc:
@@ -145,23 +183,43 @@ def _in_pieces(recv_exactly: RecvExactly) -> None:
 
 @RECV_EXACTLY_CHECKS.check("leaves-the-rest")
 def _leaves_the_rest(recv_exactly: RecvExactly) -> None:
-    sock = fed(b"hello world, and more")
-    _returned(recv_exactly, (sock, 5), "recv_exactly", b"hello", "asked for 5")
+    """The bytes asked for arrive in two pieces, the second running on into the next
+    call's: a loop that asks recv() for n bytes each time takes some of those too."""
+    sock = fed(b"hel", b"lo world, and more")
     try:
-        _returned(recv_exactly, (sock, 6), "recv_exactly", b" world", "asked for the next 6")
+        for n, expected, about in (
+            (5, b"hello", "asked for 5"),
+            (6, b" world", "asked for 6 more"),
+        ):
+            _returned(
+                recv_exactly,
+                (sock, n),
+                "recv_exactly",
+                expected,
+                about,
+                types="whole",
+                short="in-pieces",
+            )
     except NotAttempted:
         raise
     except CheckFailure as exc:
         raise CheckFailure(
-            f"b'hello world, and more' arrived at once; recv_exactly(sock, 5) returned "
-            f"b'hello', but then {exc}: {READ_LESS}"
+            f"{exc}. b'hel', then b'lo world, and more' arrived: {READ_LESS}"
         ) from None
 
 
 @RECV_EXACTLY_CHECKS.check("large")
 def _recv_large(recv_exactly: RecvExactly) -> None:
     big = random.Random("recv_exactly").randbytes(LARGE)
-    _returned(recv_exactly, (fed(big), LARGE), "recv_exactly", big, f"asked for {LARGE}")
+    _returned(
+        recv_exactly,
+        (fed(big), LARGE),
+        "recv_exactly",
+        big,
+        f"asked for {LARGE}",
+        types="whole",
+        short="in-pieces",
+    )
 
 
 @RECV_EXACTLY_CHECKS.check("end-of-stream")
@@ -189,6 +247,31 @@ MESSAGE_CHECKS: Checklist[Messages] = Checklist("length-prefixed messages")
 PAYLOADS = [b"one", b"", bytes(range(256)), b"x" * 1000]
 
 
+LITTLE_ENDIAN = "the length must be big-endian (network byte order): struct.pack('!I', n)"
+
+
+def _reads_little_endian(recv_message: Callable[[socket.socket], bytes]) -> bool:
+    """Whether recv_message reads a length written little-endian: then the messages it got
+    wrong were wire-format's fault (the byte order), not this check's."""
+    run = call(recv_message, fed(struct.pack("<I", 3) + b"abcdef"), name="recv_message")
+    return run.error is None and run.result == b"abc"
+
+
+def _received(m: Messages, chunks: tuple[bytes, ...], expected: bytes, about: str) -> None:
+    """recv_message on a socket fed ``chunks`` must return ``expected``: a reader of
+    little-endian lengths is wire-format's fault, one that cuts a message short in-pieces'."""
+    try:
+        _returned(
+            m.recv_message, (fed(*chunks),), "recv_message", expected, about, short="in-pieces"
+        )
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        if _reads_little_endian(m.recv_message):
+            raise fault_of("wire-format", f"{exc}: {LITTLE_ENDIAN}") from None
+        raise
+
+
 @MESSAGE_CHECKS.check("wire-format")
 def _messages_wire_format(m: Messages) -> None:
     theirs, ours = connected_pair()
@@ -201,18 +284,20 @@ def _messages_wire_format(m: Messages) -> None:
     if wire == expected:
         return
     if wire == struct.pack("<I", 2) + b"hi":
-        advice = "the length must be big-endian (network byte order): struct.pack('!I', n)"
+        advice = LITTLE_ENDIAN
     elif wire.endswith(b"hi") and len(wire) != 6:
         advice = f"the length takes exactly 4 bytes, here {len(wire) - 2}: struct.pack('!I', n)"
     else:
         advice = "send the 4-byte length, struct.pack('!I', len(payload)), then the payload"
     raise CheckFailure(
-        f"send_message(sock, b'hi') put {wire!r} on the wire, not {expected!r}: {advice}"
+        f"send_message(sock, b'hi') put {wire!r} on the wire: {advice}; expected {expected!r}"
     )
 
 
 @MESSAGE_CHECKS.check("round-trip")
 def _messages_round_trip(m: Messages) -> None:
+    """Several messages through send_message and recv_message. Where they disagree, the
+    fault is usually one that a check of its own names: this points there."""
     theirs, ours = connected_pair()
     with theirs, ours:
         ours.settimeout(SOCKET_TIMEOUT)
@@ -223,22 +308,27 @@ def _messages_round_trip(m: Messages) -> None:
                     f"{describe_call('send_message', (theirs, payload))} raised "
                     f"{run.describe_error()}"
                 )
-        for payload in PAYLOADS:
-            _returned(
-                m.recv_message,
-                (ours,),
-                "recv_message",
-                payload,
-                f"send_message had sent {_short(payload)}, after "
-                f"{PAYLOADS.index(payload)} other message(s)",
-            )
+        for number, payload in enumerate(PAYLOADS, 1):
+            try:
+                _returned(
+                    m.recv_message,
+                    (ours,),
+                    "recv_message",
+                    payload,
+                    f"message {number} of {len(PAYLOADS)} was sent",
+                )
+            except NotAttempted:
+                raise
+            except CheckFailure as exc:
+                owners = ("wire-format", "back-to-back", "in-pieces")
+                raise OtherFault(owners, str(exc)) from None
 
 
 @MESSAGE_CHECKS.check("in-pieces")
 def _messages_in_pieces(m: Messages) -> None:
     chunks = (b"\x00\x00", b"\x00\x05he", b"llo")
     try:
-        _returned(m.recv_message, (fed(*chunks),), "recv_message", b"hello", "b'hello' was sent")
+        _received(m, chunks, b"hello", "b'hello' was sent")
     except NotAttempted:
         raise
     except CheckFailure as exc:
@@ -251,27 +341,33 @@ def _messages_in_pieces(m: Messages) -> None:
 @MESSAGE_CHECKS.check("back-to-back")
 def _messages_back_to_back(m: Messages) -> None:
     sock = fed(frame(b"one") + frame(b"two"))
-    _returned(m.recv_message, (sock,), "recv_message", b"one", "b'one' came first")
     try:
+        _returned(m.recv_message, (sock,), "recv_message", b"one", "b'one' came first")
         _returned(m.recv_message, (sock,), "recv_message", b"two", "b'two' came next")
     except NotAttempted:
         raise
     except CheckFailure as exc:
+        if _reads_little_endian(m.recv_message):
+            raise fault_of("wire-format", f"{exc}: {LITTLE_ENDIAN}") from None
         raise CheckFailure(
-            f"two messages arrived together; the first came back right, but then {exc}: "
-            "read exactly the length, then exactly the payload, and nothing more"
+            f"{exc}: two messages arrived together; read exactly the length, then exactly the "
+            "payload, and nothing more"
         ) from None
 
 
 @MESSAGE_CHECKS.check("large")
 def _messages_large(m: Messages) -> None:
     big = random.Random("length-prefixed").randbytes(LARGE)
-    _returned(m.recv_message, (fed(frame(big)),), "recv_message", big, f"{LARGE} bytes were sent")
+    _received(m, (frame(big),), big, f"{LARGE} bytes were sent")
     theirs, ours = connected_pair()
     with theirs, ours:
         sending = Background(m.send_message, theirs, big, name="send_message")
         ours.settimeout(SOCKET_TIMEOUT)
         wire = read_all_until(ours, len(big) + 4, sending)
+    if wire == struct.pack("<I", LARGE) + big:
+        raise fault_of(
+            "wire-format", f"send_message wrote the length little-endian: {LITTLE_ENDIAN}"
+        )
     if wire != frame(big):
         raise CheckFailure(
             f"send_message(sock, <{LARGE} bytes>) put {len(wire)} bytes on the wire, not "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from .harness.calls import (
@@ -31,7 +32,7 @@ from .harness.calls import (
     student_threads_since,
 )
 from .harness.capture import capture, live_threads, wait_until
-from .harness.core import CheckFailure, Checklist, Report
+from .harness.core import CheckFailure, Checklist, Report, fault_of
 
 RunPipeline = Callable[..., list]
 
@@ -51,8 +52,8 @@ CHECKS: Checklist[PipelineUnderTest] = Checklist("pipeline")
 RUN_DEADLINE = 5.0
 
 
-def _label(count: int, work: str, workers: int, maxsize: int) -> str:
-    return f"run_pipeline(<{count} items>, {work}, workers={workers}, maxsize={maxsize})"
+def _label(count: int, work: str) -> str:
+    return f"run_pipeline(<{count} items>, {work})"
 
 
 def _run(
@@ -60,7 +61,7 @@ def _run(
 ) -> Call:
     """Start ``run_pipeline`` in a call of its own; ``count`` is the number of items."""
     name = getattr(work, "__name__", "work")
-    label = _label(count, name, shape["workers"], shape["maxsize"])
+    label = _label(count, name)
     return Call(label, run_pipeline, items, work, **shape)
 
 
@@ -133,14 +134,14 @@ def _results(subject: PipelineUnderTest) -> None:
         if got != want:
             if isinstance(got, list) and sorted(got) == sorted(want):
                 raise CheckFailure(
-                    f"{_label(count, 'cube', workers, maxsize)} returned the right results in "
-                    "the wrong order: results arrive in any order, so keep each item's index "
-                    "and return them in input order"
+                    f"{_label(count, 'cube')} returned the right results in the wrong order: "
+                    "results arrive in any order, so keep each item's index and return them "
+                    "in input order"
                 )
             shown = repr(got)
             shown = shown if len(shown) <= 80 else shown[:77] + "..."
             raise CheckFailure(
-                f"{_label(count, 'cube', workers, maxsize)} returned {shown}, not "
+                f"{_label(count, 'cube')} returned wrong results: {shown}, not "
                 "[cube(item) for item in items]"
             )
 
@@ -167,19 +168,27 @@ def _exactly_once(subject: PipelineUnderTest) -> None:
 
 @CHECKS.check("concurrency")
 def _concurrency(subject: PipelineUnderTest) -> None:
+    """A barrier for ``workers`` calls of work must fill, every time. Once it has filled
+    for all the items, a call that waits there alone is an extra call, exactly-once's."""
     run_pipeline, workers, maxsize = subject.run, subject.workers, subject.maxsize
-    barrier = threading.Barrier(workers, timeout=WAKE)
+    filled = [0]
+    barrier = threading.Barrier(
+        workers, action=lambda: filled.__setitem__(0, filled[0] + 1), timeout=WAKE
+    )
     work = _Counted(barrier)
     count = 2 * workers
     call = _run(run_pipeline, range(count), work, count, workers=workers, maxsize=maxsize)
     try:
         call.wait(WAKE + RUN_DEADLINE)
         if barrier.broken or not call.finished:
-            raise CheckFailure(
+            message = (
                 f"a barrier for {workers} calls of work never filled: at most {work.peak} "
                 f"items were processed at the same time with workers={workers}; start "
                 f"{workers} threads that each take items from the queue"
             )
+            if filled[0] * workers >= count:
+                raise fault_of("exactly-once", message)
+            raise CheckFailure(message)
         _finish(call, 0)
     finally:
         barrier.abort()
@@ -204,10 +213,9 @@ def _back_pressure(subject: PipelineUnderTest) -> None:
         call.wait(BLOCKED_FOR)
         if pulled[0] > bound:
             raise CheckFailure(
-                f"while {work.running} workers were busy, run_pipeline had already taken "
-                f"{pulled[0]} of {count} items from the iterable (at most {bound} = workers + "
-                "maxsize + 1 may be in flight): put the items into a Queue(maxsize), whose "
-                "put blocks while it is full"
+                f"run_pipeline took {pulled[0]} of {count} items ahead of {work.running} busy "
+                f"workers: at most {bound} (workers + maxsize + 1) may be in flight; put the "
+                "items into a Queue(maxsize), whose put blocks while it is full"
             )
         work.gate.set()
         _finish(call)
@@ -239,12 +247,12 @@ def _exception(subject: PipelineUnderTest) -> None:
     )
     if error is None:
         raise CheckFailure(
-            f"{call.label} returned although work raised ValueError for item 7: once every "
+            "run_pipeline returned although work raised ValueError for item 7: once every "
             "thread has ended, raise the exception of the first failing item"
         )
     if error is not first:
         raise CheckFailure(
-            f"{call.label} raised {type(error).__name__}: {error}; it should raise the exception "
+            f"run_pipeline raised {type(error).__name__}: {error}; it should raise the exception "
             "work raised for the first failing item in input order (a ValueError for item 7)"
         )
     if sorted(calls) != list(range(20)):
@@ -286,8 +294,9 @@ def check_pipeline(
 ) -> Report:
     """Run the pipeline checks (or those named in ``only``) on a student's ``run_pipeline``."""
     subject = PipelineUnderTest(run_pipeline, workers, maxsize)
+    wrap = partial(guarded, errors_belong_to="exception")
     with capture():  # what abandoned threads report after their check has ended
-        return CHECKS.run("run_pipeline", subject, only, wrap=guarded)
+        return CHECKS.run("run_pipeline", subject, only, wrap=wrap)
 
 
 __all__ = ["CHECKS", "check_pipeline"]

@@ -13,13 +13,25 @@ a waiter is woken and its item (or room) is taken before it runs again (a
 two getters plus a producer wait at once on a one-slot queue (which a single
 Condition with ``notify()`` deadlocks).
 
+One fault fails one check. A check that meets a fault another check is
+about (a put that never blocks, seen while measuring timeouts) points there
+("see blocks-when-full") instead of failing too, and a method the class lacks
+fails only the check of that method (``queue.SimpleQueue`` has no
+``task_done()``): so any class with some of ``queue.Queue``'s interface gets
+a whole report, right for what it is.
+
 Where the GIL matters: ``exactly-once`` is a stress test, and on a standard
 build a race needs a thread switch inside a few bytecodes, so it shortens the
 switch interval while it runs (free-threaded builds race in parallel
-anyway). ``no-busy-wait`` compares a blocked call's CPU time with that of a
-thread of its own that computes all the while: with the GIL the two share
-one core, without it each gets its own, and on a loaded machine both slow
-down alike, so the comparison holds on every build and under any load.
+anyway). ``no-busy-wait`` proves polling structurally, not by timing: it
+traces each blocked call and counts the Python steps it runs while a thread
+of the checker's own computes. A call blocked in a lock's ``acquire()`` runs
+none, whatever the load; a polling call runs some at every turn it gets, and
+it gets turns while ours computes (with the GIL, the interpreter hands it
+to a waiting thread every switch interval, which the check shortens to
+0.1 ms meanwhile; without it, the operating system shares the cores between
+runnable threads). The window is our thread's CPU time, not wall time, so a
+loaded machine only lengthens it.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from .harness.calls import (
     PROMPT,
     WAKE,
     Call,
+    Steps,
     exception_name,
     guarded,
     prompt,
@@ -46,7 +59,16 @@ from .harness.calls import (
     wait_all,
 )
 from .harness.capture import capture, wait_until
-from .harness.core import CheckFailure, Checklist, NotAttempted, Report, SkipCheck
+from .harness.core import (
+    CheckFailure,
+    Checklist,
+    NotAttempted,
+    OtherFault,
+    Report,
+    SkipCheck,
+    fault_of,
+    short_repr,
+)
 
 QueueClass = Callable[..., Any]
 
@@ -68,12 +90,19 @@ CHECKS: Checklist[QueueUnderTest] = Checklist("queue")
 # must return as soon as the queue lets it, long before the timeout.
 SHORT_TIMEOUT = 0.2
 LONG_TIMEOUT = 30.0
-# How long the no-busy-wait check watches blocked calls, and how much CPU they
-# may use: a share of what a thread computing all the while gets, but never
-# less than two ticks of a clock that counts CPU time in 15.6 ms (Windows).
-CPU_WINDOW = 0.3
-BUSY_SHARE = 0.25
-BUSY_FLOOR = 0.03
+# The no-busy-wait check lets its blocked calls reach their wait while a thread
+# of ours computes for SETTLE_CPU seconds of CPU time, then counts the steps they
+# run while it computes for WATCH_CPU more (or until WATCH_DEADLINE, on a machine
+# too loaded to give it that). With the GIL handed over every
+# WATCH_SWITCH_INTERVAL, a call that polls without pausing gets a turn at least
+# that often and runs thousands of steps (5,000 and up, measured on 2 cores at
+# load 10); one that sleeps 10 ms between looks runs a few hundred; one blocked
+# on a lock runs none.
+SETTLE_CPU = 0.05
+WATCH_CPU = 0.2
+WATCH_SWITCH_INTERVAL = 1e-4
+WATCH_DEADLINE = 10.0
+BUSY_STEPS = 1000
 # exactly-once is a stress test: a race shows only when a thread is switched
 # out inside a few bytecodes. Frequent switches and several rounds make that
 # near certain (a racy get that a single round misses one time in three on a
@@ -83,9 +112,43 @@ EXACTLY_ONCE_ROUNDS = 3
 EXACTLY_ONCE_DEADLINE = 60.0
 
 
+# The check each method belongs to: a queue without it fails that check and no other.
+_OWNER = {
+    "put": "fifo",
+    "get": "fifo",
+    "qsize": "fifo",
+    "full": "blocks-when-full",
+    "empty": "blocks-when-empty",
+    "put_nowait": "timeouts",
+    "get_nowait": "timeouts",
+    "task_done": "task-done-join",
+    "join": "task-done-join",
+    "shutdown": "shutdown",
+}
+# Which check a fault seen in a call of each operation belongs to.
+_BLOCKING_OWNER = {"put": "blocks-when-full", "get": "blocks-when-empty", "join": "task-done-join"}
+
+
+def _require(q: Any, *names: str) -> None:
+    """Fail (or point at the check it belongs to) unless ``q`` has every method named."""
+    for name in names:
+        if not callable(getattr(q, name, None)):
+            raise fault_of(
+                _OWNER[name],
+                f"the queue has no {name}(): queue.Queue has it, and the exercise asks for it",
+            )
+
+
 def _new(queue_class: QueueClass, maxsize: int = 0) -> Any:
+    """A new queue; one that cannot be made at all is fifo's fault, a bounded one that
+    cannot be made blocks-when-full's."""
     label = f"Queue({maxsize})" if maxsize else "Queue()"
-    return prompt(label, queue_class, *((maxsize,) if maxsize else ()))
+    try:
+        return prompt(label, queue_class, *((maxsize,) if maxsize else ()))
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise fault_of("blocks-when-full" if maxsize else "fifo", str(exc)) from None
 
 
 def _fill(q: Any, items: Iterable[Any], name: str = "q") -> None:
@@ -97,9 +160,32 @@ def _drain(q: Any, count: int, name: str = "q") -> list[Any]:
     return prompt(f"{count} x {name}.get()", lambda: [q.get() for _ in range(count)])
 
 
-def _few(items: list[Any], limit: int = 6) -> str:
+def _few(items: list[Any], limit: int = 4) -> str:
     shown = ", ".join(repr(i) for i in items[:limit])
     return f"[{shown}{', ...' if len(items) > limit else ''}]"
+
+
+def _ended(call: Call, said: bool = True) -> str:
+    """How a call that has finished ended: ``returned 'a'``, ``raised LoopExit`` and,
+    if ``said``, what the exception said (`` (This operation would block forever)``)."""
+    error = call.error(0, "is still running")
+    if error is None:
+        return f"returned {short_repr(call.result, 24)}"
+    return f"raised {type(error).__name__}" + (_said(error) if said else "")
+
+
+def _said(error: BaseException | None) -> str:
+    """`` (what the exception said)``, cut short; empty for none or an empty message."""
+    text = str(error).strip().split("\n")[0] if error is not None else ""
+    text = text if len(text) <= 40 else text[:37] + "..."
+    return f" ({text})" if text else ""
+
+
+def _owned(operation: str, failure: CheckFailure) -> CheckFailure | OtherFault:
+    """A fault seen in a blocking ``operation`` (put, get, join), as the check it is about."""
+    if isinstance(failure, NotAttempted):
+        return failure
+    return fault_of(_BLOCKING_OWNER[operation], str(failure))
 
 
 # --- fifo -------------------------------------------------------------------------------
@@ -109,6 +195,7 @@ def _few(items: list[Any], limit: int = 6) -> str:
 def _fifo(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
     q = _new(queue_class)
+    _require(q, "put", "get", "qsize")
     items = [*range(20), None, 0, "", (1, 2)]
     _fill(q, items)
     size = prompt("q.qsize()", q.qsize)
@@ -144,20 +231,17 @@ def _interleave(q: Any) -> list[Any]:
 
 
 def _explain_early(call: Call, should: str) -> CheckFailure:
-    """The failure for a call that should have blocked but finished."""
-    try:
-        value = call.value(0)
-    except NotAttempted:
-        raise
-    except CheckFailure as exc:
-        return CheckFailure(f"{exc}; {should}")
-    return CheckFailure(f"{call.label} returned {value!r} at once; {should}")
+    """The failure for a call that should have blocked but finished: what it did leads,
+    what its exception said follows the advice."""
+    error = call.error(0, "is still running")
+    return CheckFailure(f"{call.label} {_ended(call, said=False)} at once: {should}{_said(error)}")
 
 
 @CHECKS.check("blocks-when-full")
 def _blocks_when_full(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
     q, other = _new(queue_class, 2), _new(queue_class, 1)
+    _require(q, "full", "put_nowait")
     _fill(q, ["a", "b"])
     _fill(other, ["x"], "other")
     if not prompt("q.full()", q.full):
@@ -216,11 +300,10 @@ def _stolen_room(q: Any, putter: Call) -> None:
             continue
         if returned_early([putter]):
             size = prompt("other.qsize()", q.qsize)
-            raise _explain_early(
-                putter,
-                f"it was woken by a get, but another put took the free slot first, and the "
-                f"Queue(1) now holds {size} items: after wait() returns, check again for room "
-                "(wait in a `while` loop, not an `if`)",
+            raise CheckFailure(
+                "a woken put went on although another put took the free slot first: the "
+                f"Queue(1) now holds {size} items. After wait() returns, check again for room "
+                "(wait in a `while` loop, not an `if`)"
             )
         _drain(q, 1, "other")
         putter.value(WAKE, "stayed blocked after a get made room")
@@ -230,13 +313,13 @@ def _stolen_room(q: Any, putter: Call) -> None:
 @CHECKS.check("blocks-when-empty")
 def _blocks_when_empty(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
-    q, other, shared = _new(queue_class), _new(queue_class), _new(queue_class, 1)
+    q, other = _new(queue_class), _new(queue_class)
+    _require(q, "empty", "get_nowait")
     if not prompt("q.empty()", q.empty):
         raise CheckFailure("q.empty() did not return True on a new Queue()")
     getter = Call("q.get() on an empty queue", q.get)
     victim = Call("other.get() on an empty queue", other.get)
-    pair = [Call(f"get #{n} on an empty Queue(1)", shared.get) for n in (1, 2)]
-    early = returned_early([getter, victim, *pair])
+    early = returned_early([getter, victim])
     if early:
         raise _explain_early(early[0], "get must wait until an item arrives")
     prompt("q.put('a')", q.put, "a")
@@ -247,27 +330,39 @@ def _blocks_when_empty(subject: QueueUnderTest) -> None:
     )
     if got != "a":
         raise CheckFailure(f"the waiting q.get() returned {got!r} after q.put('a')")
-    _mixed_waiters(shared, pair)
     _stolen_item(other, victim)
+    _mixed_waiters(queue_class)
 
 
-def _mixed_waiters(q: Any, getters: list[Call]) -> None:
+def _mixed_waiters(queue_class: QueueClass) -> None:
     """Two getters wait on a one-slot queue; one thread puts 'x' then 'y'.
 
     The second put finds the slot still taken and waits too. With a single
     Condition and notify(), the get that takes 'x' wakes the other getter
     instead of the producer, and all of them wait forever (a lost wakeup).
+    Puts that wait for room are blocks-when-full's to judge: if they fail
+    here, this points there.
     """
+    q = _new(queue_class, 1)
+    getters = [Call(f"get #{n} on an empty Queue(1)", q.get) for n in (1, 2)]
+    early = returned_early(getters)
+    if early:
+        raise _explain_early(early[0], "get must wait until an item arrives")
     producer = Call("q.put('x') then q.put('y') on Queue(1)", lambda: (q.put("x"), q.put("y")))
-    hang = (
-        f"had not returned {WAKE:g} s after two gets waiting on a Queue(1) were sent 'x' "
-        "then 'y': a lost wakeup. A notify() woke a thread that could not go on (a getter "
-        "when a putter was needed); wait on two conditions (not_empty, not_full) or "
-        "use notify_all()"
-    )
-    wait_all([producer, *getters], WAKE)
-    for call in (producer, *getters):
-        call.value(0, hang)
+    calls = [producer, *getters]
+    try:
+        if not wait_all(calls, WAKE):
+            raise CheckFailure(
+                f"a lost wakeup: two gets waited on a Queue(1), a thread put 'x' then 'y', "
+                f"and {sum(not c.finished for c in calls)} of the 3 calls still waited "
+                f"{WAKE:g} s later. A notify() woke a thread that could not go on (a getter "
+                "when a putter was needed): wait on two conditions (not_empty, not_full) or "
+                "use notify_all()"
+            )
+        for call in calls:
+            call.value(0)
+    except CheckFailure as exc:
+        raise _owned("put", exc) from None
     got = sorted(g.value(0) for g in getters)
     if got != ["x", "y"]:
         raise CheckFailure(f"two waiting gets on Queue(1) received {got!r}, not 'x' and 'y'")
@@ -283,10 +378,10 @@ def _stolen_item(q: Any, getter: Call) -> None:
                 raise _explain_early(getter, "get must wait until an item arrives")
             continue
         if returned_early([getter]):
-            raise _explain_early(
-                getter,
-                "it was woken by a put, but another get took the item first: after wait() "
-                "returns, check again for an item (wait in a `while` loop, not an `if`)",
+            raise CheckFailure(
+                "a woken get went on although another get took the item first: it "
+                f"{_ended(getter)}. After wait() returns, check again for an item (wait in a "
+                "`while` loop, not an `if`)"
             )
         prompt("other.put('c')", q.put, "c")
         got = getter.value(WAKE, "stayed blocked after a put")
@@ -300,44 +395,56 @@ def _stolen_item(q: Any, getter: Call) -> None:
 
 @CHECKS.check("timeouts")
 def _timeouts(subject: QueueUnderTest) -> None:
+    """Non-blocking and timed calls; a put or get that never waits at all is the fault of
+    blocks-when-full or blocks-when-empty, which these calls then point to."""
     queue_class = subject.cls
     empty, full = _new(queue_class, 1), _new(queue_class, 1)
+    _require(empty, "put_nowait", "get_nowait")
     _fill(full, ["a"], "full")
     for label, call in [
         ("empty.get(block=False)", lambda: empty.get(block=False)),
         ("empty.get_nowait()", empty.get_nowait),
     ]:
-        prompt_raises(label, queue.Empty, "a get that may not wait raises queue.Empty", call)
+        _timed(
+            "get", prompt_raises, label, queue.Empty, "a get that may not wait raises Empty", call
+        )
     for label, call in [
         ("full.put('b', block=False)", lambda: full.put("b", block=False)),
         ("full.put_nowait('b')", lambda: full.put_nowait("b")),
     ]:
-        prompt_raises(label, queue.Full, "a put that may not wait raises queue.Full", call)
+        _timed("put", prompt_raises, label, queue.Full, "a put that may not wait raises Full", call)
     # Calls with a long timeout, released long before it runs out, alongside
     # calls with a short one that must give up.
     waiting, waiting_full = _new(queue_class, 1), _new(queue_class, 1)
     _fill(waiting_full, ["a"], "waiting_full")
     patient = [
-        Call(f"waiting.get(timeout={LONG_TIMEOUT:g})", waiting.get, timeout=LONG_TIMEOUT),
-        Call(
-            f"waiting_full.put('b', timeout={LONG_TIMEOUT:g})",
-            waiting_full.put,
-            "b",
-            timeout=LONG_TIMEOUT,
+        ("get", Call(f"waiting.get(timeout={LONG_TIMEOUT:g})", waiting.get, timeout=LONG_TIMEOUT)),
+        (
+            "put",
+            Call(
+                f"waiting_full.put('b', timeout={LONG_TIMEOUT:g})",
+                waiting_full.put,
+                "b",
+                timeout=LONG_TIMEOUT,
+            ),
         ),
     ]
     short = [
         (
+            "get",
             Call(f"empty.get(timeout={SHORT_TIMEOUT})", empty.get, timeout=SHORT_TIMEOUT),
             queue.Empty,
         ),
         (
+            "put",
             Call(f"full.put('b', timeout={SHORT_TIMEOUT})", full.put, "b", timeout=SHORT_TIMEOUT),
             queue.Full,
         ),
     ]
-    for call, kind in short:
-        call.raised(
+    for operation, call, kind in short:
+        _timed(
+            operation,
+            call.raised,
             kind,
             SHORT_TIMEOUT + WAKE,
             f"was still waiting {WAKE:g} s after its timeout: wait at most `timeout` seconds "
@@ -345,19 +452,35 @@ def _timeouts(subject: QueueUnderTest) -> None:
             f"when the timeout runs out, raise {exception_name(kind)}",
         )
         if call.wall_seconds < SHORT_TIMEOUT / 2:
-            raise CheckFailure(
-                f"{call.label} gave up after {call.wall_seconds:.2f} s: it must wait up to "
-                "its timeout before it raises"
+            raise _owned(
+                operation,
+                CheckFailure(
+                    f"{call.label} gave up after {call.wall_seconds:.2f} s: it must wait up to "
+                    "its timeout before it raises"
+                ),
             )
     prompt("waiting.put('x')", waiting.put, "x")
     prompt("waiting_full.get()", waiting_full.get)
-    for call in patient:
-        call.value(
+    for operation, call in patient:
+        _timed(
+            operation,
+            call.value,
             WAKE,
-            f"was still waiting {WAKE:g} s after the queue let it go on: a call with a "
+            "was not woken when the queue let it go on: a call with a "
             "timeout must be woken like one without (Condition.wait(remaining), not "
             "time.sleep(timeout))",
         )
+
+
+def _timed(operation: str, verdict: Callable[..., Any], *args: Any) -> Any:
+    """``verdict(*args)``; its failure is the timeouts check's own when ``operation`` can
+    block at all (blocks-when-full or -empty passed), and theirs when it cannot."""
+    try:
+        return verdict(*args)
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise OtherFault(_BLOCKING_OWNER[operation], str(exc)) from None
 
 
 # --- task_done and join -----------------------------------------------------------------
@@ -367,13 +490,18 @@ def _timeouts(subject: QueueUnderTest) -> None:
 def _task_done_join(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
     q = _new(queue_class)
+    _require(q, "task_done", "join")
     prompt("q.join() on a queue that never held an item", q.join)
     prompt("put 'a', 'b', 'c'; get x 3; task_done x 2", _two_of_three_done, q)
     joiners = [Call(f"join #{n} with one task not done", q.join) for n in (1, 2, 3)]
-    if returned_early(joiners):
+    early = returned_early(joiners)
+    if early and early[0].error(0, "") is not None:
+        raise _explain_early(early[0], "join must wait until every item is marked done")
+    if early:
         raise CheckFailure(
-            "q.join() returned while one of 3 items was not yet marked done (3 puts, 3 gets, "
-            "2 task_done): count unfinished tasks up on put and down on task_done, not on get"
+            "q.join() returned while 1 of 3 items was not marked done: count unfinished "
+            "tasks up on put and down on task_done (3 puts, 3 gets, 2 task_done here), "
+            "not on get"
         )
     prompt("the last q.task_done()", q.task_done)
     wait_all(joiners, WAKE)
@@ -415,45 +543,57 @@ def _done_once(q: Any) -> bool:
 
 @CHECKS.check("too-many-task-done")
 def _too_many_task_done(subject: QueueUnderTest) -> None:
+    """A count that never goes down (task-done-join's fault) never refuses a task_done
+    either: what that hides points there."""
     queue_class = subject.cls
     why = "task_done() called more times than items were put must raise ValueError"
     q = _new(queue_class)
+    _require(q, "task_done", "join")
     prompt_raises("q.task_done() on a new queue", ValueError, why, q.task_done)
     if not prompt("q.put('a'); q.get(); q.task_done()", _done_once, q):
         raise CheckFailure(
-            "after a refused task_done(), a task_done() for a new item raised ValueError: the "
-            "refused call lowered the count anyway; raise before changing it, so that it never "
-            "goes below 0"
+            "a refused task_done() lowered the count anyway: a task_done() for a new item "
+            "then raised ValueError; raise before changing it, so that it never goes below 0"
         )
-    prompt_raises("a second q.task_done() for one item", ValueError, why, q.task_done)
-    Call("q.join() after the refused task_done()", q.join).value(
-        PROMPT,
-        "blocked: raise ValueError before changing the count, so that it never goes below 0",
-    )
+    try:
+        prompt_raises("a second q.task_done() for one item", ValueError, why, q.task_done)
+        Call("q.join() after the refused task_done()", q.join).value(
+            PROMPT,
+            "blocked: raise ValueError before changing the count, so that it never goes below 0",
+        )
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise OtherFault("task-done-join", str(exc)) from None
 
 
 # --- exactly-once -----------------------------------------------------------------------
 
 
-class _End:
-    """The sentinel that tells a consumer in the exactly-once check to stop."""
-
-    def __repr__(self) -> str:
-        return "<end>"
-
-
 @CHECKS.check("exactly-once")
 def _exactly_once(subject: QueueUnderTest) -> None:
-    """Several rounds of the exchange: each round is a fresh chance for a race to show."""
-    for _round in range(EXACTLY_ONCE_ROUNDS):
-        _exchange(subject)
+    """Several rounds of the exchange: each round is a fresh chance for a race to show.
+
+    A put or get that waits wrongly (a stolen or a lost wakeup) shows here too; that is
+    blocks-when-full's or blocks-when-empty's fault when they failed, this check's only
+    when they passed.
+    """
+    try:
+        for _round in range(EXACTLY_ONCE_ROUNDS):
+            _exchange(subject)
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise OtherFault(("blocks-when-empty", "blocks-when-full"), str(exc)) from None
 
 
 def _exchange(subject: QueueUnderTest) -> None:
     queue_class, producers, consumers = subject.cls, subject.producers, subject.consumers
     items, maxsize = subject.items, subject.maxsize
     q = _new(queue_class, maxsize)
-    end = _End()
+    # The end marker is a number after every item: it survives a copy (a process queue
+    # hands out copies) and sorts last (a priority queue orders what it holds).
+    end = items
     received: list[list[Any]] = [[] for _ in range(consumers)]
 
     put_lock, puts = threading.Lock(), [0]
@@ -465,7 +605,7 @@ def _exchange(subject: QueueUnderTest) -> None:
                 puts[0] += 1
 
     def consume(into: list[Any]) -> None:
-        while (item := q.get()) is not end:
+        while (item := q.get()) != end:
             into.append(item)
 
     def delivered() -> int:
@@ -488,10 +628,7 @@ def _exchange(subject: QueueUnderTest) -> None:
         _while_progressing(lambda: all(c.finished for c in (enders, *takers)), delivered)
     finally:
         sys.setswitchinterval(saved)
-    setup = (
-        f"{producers} producers and {consumers} consumers moving {items} items "
-        f"through Queue({maxsize})"
-    )
+    setup = f"{producers} producers, {consumers} consumers, {items} items, Queue({maxsize})"
     stuck = [c.label for c in (*makers, *takers) if not c.finished]
     for call in (*makers, *takers):
         if call.finished:
@@ -499,9 +636,9 @@ def _exchange(subject: QueueUnderTest) -> None:
     counts = Counter(item for into in received for item in into)
     if stuck:
         raise CheckFailure(
-            f"{setup}: no item moved for {WAKE:g} s, with {len(stuck)} threads still waiting "
-            f"({', '.join(stuck[:4])}) and {sum(counts.values())} items delivered: a "
-            "lost wakeup. Every put must wake a waiting get and every get a waiting put; with "
+            f"a lost wakeup: no item moved for {WAKE:g} s with {len(stuck)} threads waiting "
+            f"({', '.join(stuck[:3])}) and {sum(counts.values())} of {items} items delivered "
+            f"({setup}). Every put must wake a waiting get and every get a waiting put; with "
             "one Condition for both, notify() can wake the wrong kind of waiter"
         )
     twice = sorted(i for i, n in counts.items() if n > 1)
@@ -509,12 +646,12 @@ def _exchange(subject: QueueUnderTest) -> None:
     if twice or missing:
         faults = []
         if twice:
-            faults.append(f"{len(twice)} delivered more than once (e.g. {twice[0]})")
+            faults.append(f"{len(twice)} delivered twice (e.g. {twice[0]})")
         if missing:
-            faults.append(f"{len(missing)} never delivered (e.g. {missing[0]})")
+            faults.append(f"{len(missing)} never (e.g. {missing[0]})")
         raise CheckFailure(
-            f"{setup}: {' and '.join(faults)}. Two threads changed the queue at once: hold "
-            "the lock for the whole check-and-update in put and in get"
+            f"of {items} items, {' and '.join(faults)} ({setup}). Two threads changed the "
+            "queue at once: hold the lock for the whole check-and-update in put and in get"
         )
 
 
@@ -539,52 +676,75 @@ def _while_progressing(done: Callable[[], bool], progress: Callable[[], int]) ->
 # --- no-busy-wait -----------------------------------------------------------------------
 
 
-def _spin_for(seconds: float) -> float:
-    """Compute without pause for ``seconds``; return the CPU time this thread got meanwhile."""
-    start, end = time.thread_time(), time.monotonic() + seconds
-    while time.monotonic() < end:
+def _compute(cpu_seconds: float, deadline: float) -> float:
+    """Compute without pause until this thread has had ``cpu_seconds`` of CPU time (or
+    ``deadline`` seconds have passed); return the CPU time it had."""
+    start, end = time.thread_time(), time.monotonic() + deadline
+    while time.thread_time() - start < cpu_seconds and time.monotonic() < end:
         pass
     return time.thread_time() - start
 
 
+def _computed(cpu_seconds: float) -> float:
+    """The CPU time a thread of ours got computing for ``cpu_seconds`` of it, beside the calls."""
+    spinner = Call("a thread that computes", _compute, cpu_seconds, WATCH_DEADLINE)
+    return spinner.value(WATCH_DEADLINE + WAKE)
+
+
+def _watched(label: str, function: Callable[..., Any], *args: Any) -> tuple[Call, Steps]:
+    """A call of ``function(*args)`` and the count of the Python steps it runs."""
+    steps = Steps(function)
+    return Call(label, steps, *args), steps
+
+
 @CHECKS.check("no-busy-wait")
 def _no_busy_wait(subject: QueueUnderTest) -> None:
-    """Blocked get, put and join use almost no CPU, measured against a computing thread."""
+    """Blocked get, put and join run no Python code while a thread of ours computes.
+
+    Whether each call blocks at all, and wakes once released, is another check's
+    property: a call that does not points there. A queue without join() is
+    watched on get and put.
+    """
     queue_class = subject.cls
-    empty, full, pending = _new(queue_class), _new(queue_class, 1), _new(queue_class)
+    empty, full = _new(queue_class), _new(queue_class, 1)
     _fill(full, ["a"], "full")
-    prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
     calls = [
-        Call("get() on an empty queue", empty.get),
-        Call("put() on a full queue", full.put, "b"),
-        Call("join() with a task not done", pending.join),
+        ("get", *_watched("get() on an empty queue", empty.get)),
+        ("put", *_watched("put() on a full queue", full.put, "b")),
     ]
-    for call in calls:
+    releases = [lambda: empty.put(1), full.get]
+    if callable(getattr(empty, "join", None)) and callable(getattr(empty, "task_done", None)):
+        pending = _new(queue_class)
+        prompt("pending.put('a'); pending.get()", lambda: (pending.put("a"), pending.get()))
+        calls.append(("join", *_watched("join() with a task not done", pending.join)))
+        releases.append(pending.task_done)
+    for _operation, call, _steps in calls:
         if not call.entered.wait(PROMPT):
             raise CheckFailure(f"{call.label} had not started after {PROMPT:g} s")
-    # A thread of ours that never stops computing, beside the blocked calls: on
-    # a loaded machine it and a busy-waiting call slow down alike.
-    spinner = Call("a thread that computes", _spin_for, CPU_WINDOW)
-    busy_reference = spinner.value(CPU_WINDOW + WAKE)
-    early = [c for c in calls if c.finished]
-    if early:
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(WATCH_SWITCH_INTERVAL)
+    try:
+        _computed(SETTLE_CPU)
+        before = [steps.count for _, _, steps in calls]
+        computed = _computed(WATCH_CPU)
+    finally:
+        sys.setswitchinterval(saved)
+    ran = [(call, steps.count - b) for (_, call, steps), b in zip(calls, before, strict=True)]
+    for operation, call, _steps in calls:
+        if call.finished:
+            raise _owned(operation, _explain_early(call, "its waiting cannot be watched"))
+    prompt("release: put, get and task_done", lambda: [release() for release in releases])
+    for operation, call, _steps in calls:
+        try:
+            call.value(WAKE, "did not return once released: its waiting cannot be watched")
+        except CheckFailure as exc:
+            raise _owned(operation, exc) from None
+    if sum(count for _, count in ran) > BUSY_STEPS:
+        worst, count = max(ran, key=lambda pair: pair[1])
         raise CheckFailure(
-            f"{early[0].label} did not block, so its waiting could not be measured "
-            "(see blocks-when-empty, blocks-when-full and task-done-join)"
-        )
-    prompt(
-        "release: put, get and task_done", lambda: (empty.put(1), full.get(), pending.task_done())
-    )
-    for call in calls:
-        call.value(WAKE, "did not return once released, so its CPU time could not be measured")
-    limit = max(BUSY_FLOOR, BUSY_SHARE * busy_reference)
-    busy = [c for c in calls if c.cpu_seconds > limit]
-    if busy:
-        worst = max(busy, key=lambda c: c.cpu_seconds)
-        raise CheckFailure(
-            f"{worst.label} used {worst.cpu_seconds * 1000:.0f} ms of CPU while it waited "
-            f"{worst.wall_seconds:.2f} s (a thread computing all the while got "
-            f"{busy_reference * 1000:.0f} ms): it polls instead of sleeping. Wait on a "
+            f"{worst.label} kept running while blocked: it polls instead of sleeping "
+            f"({count} Python lines and calls while a thread of ours computed for "
+            f"{computed * 1000:.0f} ms; a call that waits on a lock runs none). Wait on a "
             "threading.Condition, which sleeps until notified"
         )
 
@@ -595,16 +755,19 @@ def _no_busy_wait(subject: QueueUnderTest) -> None:
 @CHECKS.check("shutdown")
 def _shutdown(subject: QueueUnderTest) -> None:
     queue_class = subject.cls
-    if not callable(getattr(queue_class, "shutdown", None)):
-        if isinstance(queue_class, type) and issubclass(queue_class, queue.Queue):
+    made = _new(queue_class)
+    if not callable(getattr(made, "shutdown", None)):
+        if isinstance(made, queue.Queue):
             version = sys.version.split()[0]
             raise SkipCheck(f"queue.Queue has shutdown() from Python 3.13; this is {version}")
-        raise CheckFailure("the queue has no shutdown() method")
+        _require(made, "shutdown")
     gently = _GentleShutdown(queue_class)
     immediately = _ImmediateShutdown(queue_class)
-    early = returned_early([*gently.blocked, *immediately.blocked])
+    blocked = [*gently.blocked, *immediately.blocked]
+    early = returned_early(call for _, call in blocked)
     if early:
-        raise _explain_early(early[0], "it should block (see blocks-when-full, -empty and join)")
+        operation = next(op for op, call in blocked if call is early[0])
+        raise _owned(operation, _explain_early(early[0], "it should block"))
     gently.check()
     immediately.check()
 
@@ -619,6 +782,16 @@ def _expect_shutdown(call: Call, why: str) -> None:
     )
 
 
+def _counted(operation: str, call: Callable[[], Any]) -> Any:
+    """``call()``, where a fault is task-done-join's when the count itself is at fault."""
+    try:
+        return call()
+    except NotAttempted:
+        raise
+    except CheckFailure as exc:
+        raise _owned(operation, exc) from None
+
+
 class _GentleShutdown:
     """shutdown(): blocked calls raise ShutDown; queued items can still be taken, then ShutDown."""
 
@@ -627,7 +800,7 @@ class _GentleShutdown:
         _fill(self.full, ["a"], "full")
         self.putter = Call("full.put('b'), blocked", self.full.put, "b")
         self.getters = [Call(f"empty.get() #{n}, blocked", self.empty.get) for n in (1, 2)]
-        self.blocked = [self.putter, *self.getters]
+        self.blocked = [("put", self.putter), *(("get", g) for g in self.getters)]
 
     def check(self) -> None:
         full, empty = self.full, self.empty
@@ -658,13 +831,14 @@ class _GentleShutdown:
             )
         for label, call in [("full.get()", full.get), ("full.get_nowait()", full.get_nowait)]:
             prompt_raises(
-                f"{label} on a shut-down queue that is now empty",
+                f"{label} on a shut-down queue now empty",
                 ShutDown,
                 "once a shut-down queue is empty, get raises ShutDown (not Empty, and never waits)",
                 call,
             )
-        prompt("full.task_done() for the item taken after shutdown", full.task_done)
-        prompt("full.join() with every task done", full.join)
+        if callable(getattr(full, "task_done", None)) and callable(getattr(full, "join", None)):
+            _counted("join", lambda: prompt("full.task_done() for the item taken", full.task_done))
+            _counted("join", lambda: prompt("full.join()", full.join))
 
 
 class _ImmediateShutdown:
@@ -673,9 +847,13 @@ class _ImmediateShutdown:
     def __init__(self, queue_class: QueueClass) -> None:
         self.half, self.whole = _new(queue_class), _new(queue_class)
         prompt("half: put 'a', 'b', 'c', get one; whole: put 'x', 'y'", self._load)
-        self.half_joiner = Call("half.join() (3 tasks not done)", self.half.join)
-        self.whole_joiner = Call("whole.join() (2 tasks not done)", self.whole.join)
-        self.blocked = [self.half_joiner, self.whole_joiner]
+        self.counts = callable(getattr(self.half, "join", None))
+        self.half_joiner = self.whole_joiner = None
+        self.blocked: list[tuple[str, Call]] = []
+        if self.counts:
+            self.half_joiner = Call("half.join()", self.half.join)
+            self.whole_joiner = Call("whole.join()", self.whole.join)
+            self.blocked = [("join", self.half_joiner), ("join", self.whole_joiner)]
 
     def _load(self) -> None:
         for item in "abc":
@@ -700,10 +878,12 @@ class _ImmediateShutdown:
             "after an immediate shutdown, get raises ShutDown at once",
             half.get_nowait,
         )
+        if not self.counts:
+            return
         self.whole_joiner.value(
             WAKE,
-            "was still waiting after shutdown(immediate=True) drained both of its items: "
-            "draining counts each discarded item as done, and a count of 0 wakes the joiners",
+            "went on waiting after shutdown(immediate=True) drained its 2 items: draining "
+            "counts each discarded item as done, and a count of 0 wakes the joiners",
         )
         if returned_early([self.half_joiner]):
             raise CheckFailure(
@@ -711,8 +891,11 @@ class _ImmediateShutdown:
                 "with get() was never marked done: draining counts only the discarded items "
                 "as done"
             )
-        prompt("half.task_done() for the item taken before shutdown", half.task_done)
-        self.half_joiner.value(WAKE, "was still waiting after the last task_done()")
+        _counted("join", lambda: prompt("half.task_done() for the item taken", half.task_done))
+        _counted(
+            "join",
+            lambda: self.half_joiner.value(WAKE, "was still waiting after the last task_done()"),
+        )
 
 
 # --- the checker ------------------------------------------------------------------------
@@ -733,9 +916,15 @@ def check_queue(
     exactly-once check.
     """
     subject = QueueUnderTest(queue_class, producers, consumers, items, maxsize)
-    name = getattr(queue_class, "__qualname__", "Queue")
     with capture():  # what abandoned threads report after their check has ended
-        return CHECKS.run(name, subject, only, wrap=guarded)
+        return CHECKS.run(_subject_name(queue_class), subject, only, wrap=guarded)
+
+
+def _subject_name(queue_class: QueueClass) -> str:
+    """The class's name; for a factory such as multiprocessing.Queue, its own name."""
+    if hasattr(queue_class, "__self__"):  # a bound method: BaseContext.Queue of a context
+        return queue_class.__name__
+    return getattr(queue_class, "__qualname__", "Queue")
 
 
 __all__ = ["CHECKS", "check_queue"]

@@ -15,6 +15,7 @@ from .harness.core import (
     Report,
     call_student,
     describe_call,
+    fault_of,
     not_attempted,
 )
 
@@ -22,13 +23,21 @@ FrameLine = Callable[[str], bytes]
 CHECKS: Checklist[FrameLine] = Checklist("frame_line")
 
 
-def _framed(frame_line: FrameLine, text: str) -> object:
-    return call_student(frame_line, text, name="frame_line")
+def _framed(frame_line: FrameLine, text: str, hints: dict | None = None) -> bytes:
+    """The student's bytes for ``text``. A result that is not bytes at all is returns-bytes'
+    fault; the other checks point there."""
+    result = call_student(frame_line, text, name="frame_line", hints=hints)
+    if not isinstance(result, bytes):
+        raise fault_of(
+            "returns-bytes",
+            f"{describe_call('frame_line', (text,))} returned a {type(result).__name__}, not bytes",
+        )
+    return result
 
 
 @CHECKS.check("returns-bytes")
 def _returns_bytes(frame_line: FrameLine) -> None:
-    result = _framed(frame_line, "hello")
+    result = call_student(frame_line, "hello", name="frame_line")
     if isinstance(result, str):
         raise CheckFailure(
             f"frame_line('hello') returned the str {result!r}: sockets carry bytes, "
@@ -52,7 +61,7 @@ def _ends_with_newline(frame_line: FrameLine) -> None:
         )
     if result == b"hello\r\n":
         raise CheckFailure(
-            "frame_line('hello') ends with b'\\r\\n'; this protocol ends a line with a bare b'\\n'"
+            "frame_line('hello') ends with b'\\r\\n': this protocol ends a line with a bare b'\\n'"
         )
     raise CheckFailure(f"frame_line('hello') returned {result!r}; expected b'hello\\n'")
 
@@ -62,12 +71,16 @@ def _encodes_utf8(frame_line: FrameLine) -> None:
     text = "naïve café ☕"
     expected = text.encode("utf-8") + b"\n"
     hint = "encode with 'utf-8', which can encode every character (ASCII cannot)"
-    result = call_student(frame_line, text, name="frame_line", hints={UnicodeEncodeError: hint})
-    if result != expected:
-        raise CheckFailure(
-            f"{describe_call('frame_line', (text,))} returned {result!r}; expected {expected!r}: "
-            "the text must be encoded as UTF-8 (str.encode('utf-8'))"
-        )
+    result = _framed(frame_line, text, {UnicodeEncodeError: hint})
+    if result == expected:
+        return
+    message = (
+        f"{describe_call('frame_line', (text,))} returned {result!r}: the text must be "
+        f"encoded as UTF-8 (str.encode('utf-8')); expected {expected!r}"
+    )
+    if result.rstrip(b"\r\n") == text.encode("utf-8"):
+        raise fault_of("ends-with-newline", message)  # the right bytes, the wrong ending
+    raise CheckFailure(message)
 
 
 @CHECKS.check("rejects-newline")

@@ -15,7 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         "load",
         help="load an echo server at HOST:PORT and measure throughput and latency",
         description="C clients each send a message, wait for its echo, and send the next; "
-        "prints round trips per second and the latency percentiles p50, p90 and p99.",
+        "prints round trips per second over the measured window, the latency from send to "
+        "echo (p50, p90, p99), and the clients that never got a connection or an answer. "
+        "Exit status 0 only if every client got answers and none failed.",
     )
     load.add_argument("address", metavar="HOST:PORT")
     load.add_argument(
@@ -56,4 +58,5 @@ def _load(args: argparse.Namespace, extra: list[str]) -> int:
     print(result)
     if args.json:
         args.json.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
-    return 0 if result.messages and not result.errors else 1
+    served = result.messages and not (result.errors or result.unconnected or result.unanswered)
+    return 0 if served else 1

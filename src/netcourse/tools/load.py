@@ -8,6 +8,18 @@ connections). All clients run in one thread on non-blocking sockets and one
 selector, so the generator costs little CPU per message. It counts bytes; it
 does not check them (that is what ``netcourse check-echo`` is for).
 
+What it measures, and over what:
+
+* **throughput** is the round trips that completed within the measured
+  window, divided by its length: the ``duration`` (a trip still under way
+  when the window closes is not counted, and not waited for), or, with
+  ``count``, the time until the last of them came back;
+* **latency** runs from the moment a message's first byte is sent to the
+  moment its echo is complete: waiting for a connection is not part of it;
+* clients that **never got a connection**, or got one but **never an
+  answer**, are counted and named (a server that accepts fewer clients than
+  asked for shows here, not as a slow average).
+
     result = nc.load.run(address, clients=10, size=64, duration=2)
     print(result)                                # throughput, p50/p90/p99 latency
     plt.hist(result.latencies_ms, bins=50)       # the data plots as it is
@@ -28,11 +40,17 @@ from typing import Any
 CONNECT_ERRORS = (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY)
 RECEIVE_CHUNK = 65536
 PROGRESS_EVERY = 0.1  # seconds between progress bar updates
+TIMEOUT_SCAN = 0.1  # seconds between looks for clients that waited too long
+SHOWN_CLIENTS = 8  # clients named in the summary (the JSON names them all)
 
 
 @dataclass
 class LoadResult:
-    """What a run measured; latencies are in seconds, one per completed round trip."""
+    """What a run measured; latencies are in seconds, one per completed round trip.
+
+    ``unconnected`` and ``unanswered`` are the numbers (from 0) of the clients
+    that never got a connection, and of those that got one but never an echo.
+    """
 
     address: tuple[str, int]
     clients: int
@@ -44,6 +62,8 @@ class LoadResult:
     first_echoes: list[float] = field(default_factory=list)  # each client's first, since the start
     errors: int = 0
     first_error: str = ""
+    unconnected: list[int] = field(default_factory=list)
+    unanswered: list[int] = field(default_factory=list)
     cpu_seconds: float = (
         0.0  # CPU time of this process during the run: the generator, and anything else it runs
     )
@@ -54,7 +74,7 @@ class LoadResult:
 
     @property
     def throughput(self) -> float:
-        """Round trips per second."""
+        """Round trips per second over the measured window."""
         return self.messages / self.seconds if self.seconds else 0.0
 
     @property
@@ -103,6 +123,9 @@ class LoadResult:
                 name: round(getattr(self, name) * 1000, 3) for name in ("p50", "p90", "p99")
             },
             "errors": self.errors,
+            "first_error": self.first_error,
+            "unconnected": {"count": len(self.unconnected), "clients": self.unconnected},
+            "unanswered": {"count": len(self.unanswered), "clients": self.unanswered},
             "generator_cpu_seconds": round(self.cpu_seconds, 3),
         }
 
@@ -115,22 +138,51 @@ class LoadResult:
         ]
         if self.latencies:
             lines.append(
-                f"  latency p50 {self.p50 * 1000:.3f} ms, p90 {self.p90 * 1000:.3f} ms, "
-                f"p99 {self.p99 * 1000:.3f} ms"
+                f"  latency (send to echo) p50 {self.p50 * 1000:.3f} ms, "
+                f"p90 {self.p90 * 1000:.3f} ms, p99 {self.p99 * 1000:.3f} ms"
             )
+        for numbers, what in (
+            (self.unconnected, "never got a connection"),
+            (self.unanswered, "got a connection but never an answer"),
+        ):
+            if numbers:
+                lines.append(f"  {len(numbers)} client(s) {what}: {_names(numbers)}")
         if self.errors:
             lines.append(f"  {self.errors} error(s), the first: {self.first_error}")
         return "\n".join(lines)
 
 
-class _Client:
-    __slots__ = ("done", "echoed", "events", "received", "sent", "sock", "started")
+def _names(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:SHOWN_CLIENTS])
+    more = f" and {len(numbers) - SHOWN_CLIENTS} more" if len(numbers) > SHOWN_CLIENTS else ""
+    return f"client {shown}{more}" if len(numbers) == 1 else f"clients {shown}{more}"
 
-    def __init__(self) -> None:
+
+class _Client:
+    __slots__ = (
+        "answers",
+        "connected",
+        "connecting",
+        "done",
+        "events",
+        "number",
+        "received",
+        "sent",
+        "sock",
+        "started",
+        "waiting_since",
+    )
+
+    def __init__(self, number: int) -> None:
+        self.number = number
         self.sock: socket.socket | None = None
         self.sent = self.received = 0
-        self.started = 0.0
-        self.done = self.echoed = False
+        self.started = 0.0  # when the first byte of the current message went out
+        self.waiting_since = 0.0  # when the client last made progress
+        self.connecting = False
+        self.connected = False  # ever
+        self.answers = 0
+        self.done = False
         self.events = 0  # what the selector watches for; changed only when it must be
 
 
@@ -158,24 +210,27 @@ class _Run:
             return
         self.started_trips += 1
         client.sent = client.received = 0
-        client.started = now
+        client.waiting_since = now
         if client.sock is None:
             self.open(client)
         else:
-            self.send(client)
+            self.send(client, now)
 
     def open(self, client: _Client) -> None:
         sock = socket.socket(socket.AF_INET6 if ":" in self.result.address[0] else socket.AF_INET)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setblocking(False)
         client.sock = sock
+        client.connecting = True
         code = sock.connect_ex(self.result.address)
         if code not in CONNECT_ERRORS:
             self.fail(client, OSError(code, os.strerror(code)))
             return
         self.watch(client, selectors.EVENT_WRITE)
 
-    def send(self, client: _Client) -> None:
+    def send(self, client: _Client, now: float) -> None:
+        if client.sent == 0:
+            client.started = now  # the round trip's latency starts with its first byte
         try:
             client.sent += client.sock.send(self.message[client.sent :])
         except BlockingIOError:
@@ -197,12 +252,14 @@ class _Run:
 
     def on_event(self, client: _Client, events: int, now: float) -> None:
         if events & selectors.EVENT_WRITE:
-            if client.sent == 0 and client.received == 0:
+            if client.connecting:
                 error = client.sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
                 if error:
                     self.fail(client, OSError(error, os.strerror(error)))
                     return
-            self.send(client)
+                client.connecting, client.connected = False, True
+                client.waiting_since = now
+            self.send(client, now)
         if events & selectors.EVENT_READ:
             try:
                 n = client.sock.recv_into(self.buffer)
@@ -215,24 +272,37 @@ class _Run:
                 self.fail(client, ConnectionError("the server closed the connection"))
                 return
             client.received += n
+            client.waiting_since = now
             if client.received >= self.result.size:
                 self.complete(client, now)
 
     def complete(self, client: _Client, now: float) -> None:
+        if self.count is None and now > self.until:
+            self.retire(client)  # after the window: not counted, and nothing more is sent
+            return
         self.result.latencies.append(now - client.started)
         self.result.finished.append(now - self.start)
-        if not client.echoed:
-            client.echoed = True
+        if client.answers == 0:
             self.result.first_echoes.append(now - self.start)
+        client.answers += 1
         if self.result.reconnect:
             self.close(client)
         self.begin(client, now)
+
+    def give_up_on_slow(self, clients: list[_Client], now: float) -> None:
+        """Fail the clients that waited ``timeout`` seconds for a connection or an echo."""
+        for client in clients:
+            if not client.done and now - client.waiting_since > self.timeout:
+                waited = "a connection" if client.connecting else "its echo"
+                self.fail(
+                    client,
+                    TimeoutError(f"client {client.number} waited {self.timeout:g} s for {waited}"),
+                )
 
     def fail(self, client: _Client, exc: BaseException) -> None:
         self.result.errors += 1
         if not self.result.first_error:
             self.result.first_error = f"{type(exc).__name__}: {exc}"
-        self.close(client)
         self.retire(client)
 
     def close(self, client: _Client) -> None:
@@ -261,18 +331,17 @@ def run(
     """Load the echo server at ``address`` and measure; see the module's docstring.
 
     Give ``count`` (round trips in all) or ``duration`` (seconds). A client
-    that waits ``timeout`` seconds without any progress counts as an error.
+    that waits ``timeout`` seconds for a connection or an echo counts as an error.
     """
     if clients < 1 or size < 1:
         raise ValueError("clients and size must be at least 1")
     if count is None and not duration:
         raise ValueError("give a duration (seconds) or a count (round trips)")
     result = LoadResult((address[0], address[1]), clients, size, reconnect)
-    until = time.perf_counter() + (duration or 0)
-    state = _Run(result, count, until, timeout)
     bar = _progress_bar(count, duration, progress)
-    everyone = [_Client() for _ in range(clients)]
+    everyone = [_Client(number) for number in range(clients)]
     cpu_start = time.process_time()
+    state = _Run(result, count, time.perf_counter() + (duration or 0), timeout)
     try:
         now = time.perf_counter()
         for client in everyone:
@@ -284,24 +353,32 @@ def run(
         state.selector.close()
         if bar is not None:
             bar.close()
-    result.seconds = max(result.finished[-1] if result.finished else 0.0, 1e-9)
+    if count is None:
+        result.seconds = float(duration)
+    else:
+        result.seconds = max(result.finished[-1] if result.finished else 0.0, 1e-9)
     result.cpu_seconds = time.process_time() - cpu_start
+    result.unconnected = [c.number for c in everyone if not c.connected]
+    result.unanswered = [c.number for c in everyone if c.connected and not c.answers]
     return result
 
 
 def _loop(state: _Run, everyone: list[_Client], bar: Any) -> None:
-    last_progress = last_shown = time.perf_counter()
-    while not all(c.done for c in everyone):
-        ready = state.selector.select(0.05)
+    last_scan = last_shown = time.perf_counter()
+    select = state.selector.select
+    while True:
         now = time.perf_counter()
-        for key, events in ready:
-            state.on_event(key.data, events, now)
-        if ready:
-            last_progress = now
-        elif now - last_progress > state.timeout:
-            for client in everyone:
-                if not client.done:
-                    state.fail(client, TimeoutError(f"no echo for {state.timeout:g} s"))
+        if state.count is None and now >= state.until:
+            break  # the window has closed: what is under way is neither counted nor awaited
+        if all(c.done for c in everyone):
+            break
+        wait = 0.05 if state.count is not None else min(0.05, state.until - now)
+        for key, events in select(wait):
+            state.on_event(key.data, events, time.perf_counter())
+        now = time.perf_counter()
+        if now - last_scan >= TIMEOUT_SCAN:
+            state.give_up_on_slow(everyone, now)
+            last_scan = now
         if bar is not None and now - last_shown >= PROGRESS_EVERY:
             _show(bar, state, now)
             last_shown = now

@@ -90,10 +90,10 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from ..harness.core import Report, SkipCheck, run_checks
+from ..harness.core import CheckFailure, Report, SkipCheck, fault_of, run_checks
 from ..harness.server import KINDS, POOL_KINDS, Server
 from ..harness.sessions import run_server_checks
-from .probes import CHECKS, LARGE, Remote, Settings, Trial, on, wait_ready
+from .probes import CHECKS, LARGE, Remote, Settings, Trial, black_box_large, on, wait_ready
 from .udp import check_udp_server
 
 _CONCURRENT = tuple(c for c in CHECKS.ids if c != "bounded-workers")
@@ -142,13 +142,23 @@ def check_server(
     settings = Settings(clients=clients, workers=workers, kind=kind, seed=seed, large=large)
 
     def start(on_error: Callable[[str], None]) -> Server:
-        server = Server(serve, kind, workers=workers, send_buffer=SEND_BUFFER, on_error=on_error)
+        server = Server(
+            serve,
+            kind,
+            workers=workers,
+            send_buffer=SEND_BUFFER,
+            short_sends=True,
+            on_error=on_error,
+        )
         wait_ready(server)
         return server
 
     name = getattr(serve, "__name__", "serve")
     return run_server_checks(
-        f"echo server {name} ({kind})", start, [(c, on(f, settings)) for c, f in selected]
+        f"echo server {name} ({kind})",
+        start,
+        [(c, on(f, settings)) for c, f in selected],
+        CHECKS.ids,
     )
 
 
@@ -163,17 +173,33 @@ def check_address(
     """Check an echo server already listening at ``host:port``, from the outside.
 
     ``head-of-line`` and ``concurrent`` run only with ``concurrent=True``;
-    ``idle-cpu`` and ``leaks`` only with the server's process id ``pid``.
+    ``idle-cpu`` and ``leaks`` only with the server's process id ``pid``. The
+    server's buffers are not the checker's to size here, so ``large`` sends a
+    message well past the largest send buffer this machine allows
+    (:func:`black_box_large`). Once the server process has ended, the checks
+    left point to the one during which it ended.
     """
     target = Remote((host, port), pid)
-    settings = Settings(clients=clients)
+    settings = Settings(clients=clients, large=black_box_large())
+    ended: list[str] = []  # the check during which the server process ended
 
     def probe(trial: Trial, check: Callable[[Trial], None], check_id: str) -> None:
         if check_id in ("head-of-line", "concurrent") and not concurrent:
             raise SkipCheck("only with --concurrent (concurrent=True)")
         if check_id in ("idle-cpu", "leaks") and pid is None:
             raise SkipCheck("only with --pid PID, the server's process id")
-        check(trial)
+        if ended:
+            raise fault_of(ended[0], f"the server process {pid} ended")
+        try:
+            check(trial)
+        except (CheckFailure, SkipCheck) as exc:
+            if target.running:
+                raise
+            ended.append(check_id)
+            seen = "" if f"process {pid}" in str(exc) else f": {exc}"
+            raise CheckFailure(f"the server process {pid} ended during this check{seen}") from None
+        if not target.running:
+            ended.append(check_id)
 
     where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return run_checks(

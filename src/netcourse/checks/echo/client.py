@@ -34,9 +34,14 @@ CHUNK = 65536
 
 
 class Target(Protocol):
-    """An echo server under test, in this process or elsewhere."""
+    """An echo server under test, in this process or elsewhere.
+
+    ``client_ended`` is set once a client has shut down its sending side, so
+    that a server that fails just after (on recv() returning b'') is told apart.
+    """
 
     address: tuple[str, int]
+    client_ended: bool
 
     @property
     def running(self) -> bool: ...
@@ -150,6 +155,7 @@ def connect(target: Target, buffers: int | None = None) -> socket.socket:
         sock.connect(target.address)
     except OSError as exc:
         sock.close()
+        getattr(target, "wait_for_end", lambda seconds: None)(RESET_GRACE)
         target.check_running()
         host, port = target.address
         raise CheckFailure(
@@ -189,6 +195,7 @@ def drive(
                 ex = key.data
                 if events & selectors.EVENT_WRITE and ex.sending and ex.step_send():
                     last_progress = now
+                    target.client_ended |= ex.shut_write and not ex.sending
                 readable = events & selectors.EVENT_READ and ex.reading(now)
                 if readable and not ex.done and ex.step_receive():
                     last_progress = now
@@ -250,6 +257,7 @@ class Clients:
         for sock in waiting:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_WR)
+        self.target.client_ended |= bool(waiting)
         deadline = time.monotonic() + timeout
         with selectors.DefaultSelector() as selector:
             for sock in waiting:
@@ -354,11 +362,13 @@ OK, CHANGED, GAP, EXTRA, NO_EOF, CLOSED, RESET, SILENT = (
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came back, classified (``kind``) and described (``text``)."""
+    """What came back, classified (``kind``) and described (``text``); for a changed echo,
+    ``changed`` is the byte that was sent where the echo first differs."""
 
     kind: str
     text: str
     received: int
+    changed: int | None = None
 
 
 def outcome(ex: Exchange, what: str, patience: float = PATIENCE) -> Outcome:
@@ -378,7 +388,7 @@ def outcome(ex: Exchange, what: str, patience: float = PATIENCE) -> Outcome:
     if n == len(want):
         return Outcome(
             NO_EOF,
-            f"{what} came back, but the server did not close the connection within {patience:g} s",
+            f"{what} came back, but the connection then stayed open for {patience:g} s",
             n,
         )
     if ex.error is not None:
@@ -391,9 +401,9 @@ def outcome(ex: Exchange, what: str, patience: float = PATIENCE) -> Outcome:
         if kind == SILENT:
             return Outcome(kind, f"nothing of {what} came back within {patience:g} s", 0)
         if kind == CLOSED:
-            return Outcome(kind, f"the server closed the connection without echoing {what}", 0)
+            return Outcome(kind, f"the server hung up without echoing {what}", 0)
         return Outcome(kind, f"nothing of {what} came back: {ending.removeprefix('then ')}", 0)
-    return Outcome(kind, f"only {n} of the {len(want)} bytes of {what} came back, {ending}", n)
+    return Outcome(kind, f"{what} came back short: {n} of {len(want)} bytes, {ending}", n)
 
 
 def _changed(got: bytes, want: bytes, at: int, what: str) -> Outcome:
@@ -413,4 +423,5 @@ def _changed(got: bytes, want: bytes, at: int, what: str) -> Outcome:
         f"{what} came back changed from byte {at} on: sent {preview(want[at:])}, "
         f"got {preview(got[at:])}",
         len(got),
+        want[at],
     )

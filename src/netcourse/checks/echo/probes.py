@@ -22,12 +22,14 @@ from dataclasses import dataclass
 
 import psutil
 
-from ..harness.core import CheckFailure, Checklist, NotAttempted, SkipCheck
+from ..harness.capture import wait_until
+from ..harness.core import CheckFailure, Checklist, NotAttempted, OtherFault, SkipCheck, fault_of
 from ..harness.server import POOL_KINDS, Server
 from .client import (
     CHANGED,
     CLOSED,
     CONNECT_TIMEOUT,
+    EXTRA,
     GAP,
     NO_EOF,
     PATIENCE,
@@ -37,6 +39,7 @@ from .client import (
     TICK,
     Clients,
     Exchange,
+    Outcome,
     Target,
     clients,
     connect,
@@ -68,6 +71,10 @@ STARTUP_PATIENCE = 10.0  # a process pool on a busy machine may take seconds to 
 FILES_PER_CLIENT = 2  # a client's socket and, in this process, the server's end of it
 SPARE_FILES = 64
 
+EOF_ADVICE = (
+    "recv() returns b'' once the client has shut down its sending side: send what is still "
+    "owed, then close the connection, and keep serving the others"
+)
 RECV_LOOP = (
     "keep calling recv() and echoing what it returns until recv() returns b'' (the client "
     "has finished sending)"
@@ -102,6 +109,24 @@ class Settings:
     large: int = LARGE
 
 
+def largest_send_buffer() -> int:
+    """The most a TCP socket's send buffer may grow to here: on Linux the larger of
+    ``tcp_wmem``'s maximum (autotuning) and ``wmem_max`` (SO_SNDBUF); 8 MiB elsewhere,
+    more than macOS's and Windows's defaults."""
+    found = []
+    for path, field in (("/proc/sys/net/ipv4/tcp_wmem", -1), ("/proc/sys/net/core/wmem_max", 0)):
+        with contextlib.suppress(OSError, ValueError, IndexError), open(path) as text:
+            found.append(int(text.read().split()[field]))
+    return max(found, default=8 * 2**20)
+
+
+def black_box_large() -> int:
+    """The size of ``large`` for a server this checker cannot give small buffers: twice the
+    largest send buffer and 1 MiB more, so that a send() that does not loop must fall short
+    while the client holds back its reads."""
+    return 2 * largest_send_buffer() + LARGE
+
+
 def payload(settings: Settings, what: str, size: int) -> bytes:
     """Random bytes, the same for the same seed and purpose."""
     return random.Random(f"{settings.seed}/{what}").randbytes(size)
@@ -116,15 +141,34 @@ class Remote:
 
     def __init__(self, address: tuple[str, int], pid: int | None = None) -> None:
         self.address = address
+        self.pid = pid
         self.process = psutil.Process(pid) if pid is not None else None
+        self.client_ended = False
 
     @property
     def running(self) -> bool:
-        return self.process is None or self.process.is_running()
+        if self.process is None:
+            return True
+        try:
+            return self.process.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
 
     def check_running(self) -> None:
         if not self.running:
-            raise CheckFailure(f"the server process {self.process.pid} has exited")
+            raise CheckFailure(f"the server process {self.pid} ended")
+
+    def wait_for_end(self, seconds: float) -> None:
+        """Give a process that is closing down ``seconds`` to be seen ended."""
+        if self.process is not None:
+            wait_until(lambda: not self.running, seconds)
+
+    def _family(self) -> list[psutil.Process]:
+        """The process and its children (none once it has ended)."""
+        try:
+            return [self.process, *self.process.children(recursive=True)]
+        except psutil.Error:
+            return []
 
     def connections(self) -> set[int] | None:
         """Client ports of the connections the process (or a child) holds on the port."""
@@ -132,7 +176,7 @@ class Remote:
             return None
         port, found = self.address[1], set()
         with contextlib.suppress(psutil.Error):
-            for process in (self.process, *self.process.children(recursive=True)):
+            for process in self._family():
                 with contextlib.suppress(psutil.Error):
                     found |= {
                         c.raddr.port
@@ -145,7 +189,7 @@ class Remote:
         if self.process is None:
             return None
         total = 0.0
-        for process in (self.process, *self.process.children(recursive=True)):
+        for process in self._family():
             with contextlib.suppress(psutil.Error):
                 times = process.cpu_times()
                 total += times.user + times.system
@@ -193,6 +237,7 @@ def wait_ready(server: Server) -> None:
         socket.create_connection(server.address, CONNECT_TIMEOUT) as sock,
     ):
         wait_for_connections(server, [sock.getsockname()[1]], True, STARTUP_PATIENCE)
+    server.client_ended = True  # that client closed: a server may fail on it already
 
 
 # --- the probes ---------------------------------------------------------------
@@ -213,6 +258,13 @@ CHECKS: Checklist[Trial] = Checklist("echo")
 def on(check: Callable[[Trial], None], settings: Settings) -> Callable[[Target], None]:
     """The check as a function of the target alone, for a run with ``settings``."""
     return lambda target: check(Trial(target, settings))
+
+
+def _bytes_changed(result: Outcome, advice: str) -> CheckFailure | OtherFault:
+    """An echo that came back with bytes changed (or added) is short's fault when the bytes
+    were plain ASCII, binary's when they were not; the text says what was seen."""
+    owner = "short" if result.changed is None or result.changed < 0x80 else "binary"
+    return fault_of(owner, f"{result.text}: {advice}")
 
 
 @CHECKS.check("short")
@@ -242,7 +294,9 @@ def binary(trial: Trial) -> None:
         drive([ex], target)
         result = outcome(ex, "a message of all 256 byte values")
         if result.kind == SILENT:
-            raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+            raise fault_of("short", f"{result.text}: {SILENT_ADVICE}")
+        if result.kind in (CHANGED, EXTRA):
+            raise _bytes_changed(result, BYTES_ADVICE)
         if result.kind != "ok":
             raise CheckFailure(f"{result.text}: {BYTES_ADVICE}")
 
@@ -261,20 +315,23 @@ def large(trial: Trial) -> None:
             return
         if result.kind == CLOSED and result.received:
             raise CheckFailure(
-                f"{what} came back as {result.received} bytes and then the server closed "
-                f"the connection: one recv() returns what has arrived so far (at most its "
-                f"bufsize), not the whole message; {RECV_LOOP}"
+                f"the server hung up after echoing {result.received} bytes of {what}: one "
+                "recv() returns what has arrived so far (at most its bufsize), not the whole "
+                f"message; {RECV_LOOP}"
             )
         if result.kind == GAP:
             raise CheckFailure(f"{result.text}: {PARTIAL_SEND}")
+        if result.kind in (CHANGED, EXTRA):
+            raise _bytes_changed(result, "an echo sends back the very bytes it received")
         if result.kind == SILENT and result.received:
-            raise CheckFailure(
+            raise fault_of(
+                "short",
                 f"{result.text}: the server stopped echoing. Either {PARTIAL_SEND}; or the "
                 "server waits for more data before it echoes, while the client waits for "
-                "its echo before it can send more"
+                "its echo before it can send more",
             )
         if result.kind == SILENT:
-            raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
+            raise fault_of("short", f"{result.text}: {SILENT_ADVICE}")
         if result.kind == RESET:
             raise CheckFailure(
                 f"{result.text}: a socket closed while data it has not read is waiting "
@@ -285,6 +342,8 @@ def large(trial: Trial) -> None:
 
 @CHECKS.check("many-messages")
 def many_messages(trial: Trial) -> None:
+    """Messages one after another on one connection. A connection closed early is large's
+    fault too (one recv() per connection), silence short's: this points there first."""
     target, settings = trial.target, trial.settings
     rng = random.Random(f"{settings.seed}/many")
     with clients(target, 1) as (sock,):
@@ -296,20 +355,19 @@ def many_messages(trial: Trial) -> None:
             if result.kind == "ok":
                 continue
             if result.kind in (CLOSED, RESET) and number > 1 and not result.received:
-                how = (
-                    ""
-                    if result.kind == CLOSED
-                    else " (with the next message unread, so the client saw a reset)"
-                )
-                raise CheckFailure(
+                how = "" if result.kind == CLOSED else " (the client then saw a reset)"
+                raise fault_of(
+                    "large",
                     f"the server closed the connection after echoing {number - 1} "
                     f"message(s){how}: an echo server keeps the connection open and loops "
-                    f"(recv(), then sendall()) until recv() returns b''"
+                    f"(recv(), then sendall()) until recv() returns b''",
                 )
-            if result.kind == SILENT and not result.received:
-                raise CheckFailure(f"{result.text}: {SILENT_ADVICE}")
-            if result.kind in (CLOSED, RESET):
-                raise CheckFailure(f"{result.text}: {RECV_LOOP}")
+            if result.kind == SILENT:
+                raise fault_of("short", f"{result.text}: {SILENT_ADVICE}")
+            if result.kind in (CLOSED, RESET, GAP):
+                raise fault_of("large", f"{result.text}: {RECV_LOOP}")
+            if result.kind in (CHANGED, EXTRA):
+                raise _bytes_changed(result, "an echo sends back the very bytes it received")
             raise CheckFailure(
                 f"{result.text}: each message sent on a connection that stays open must "
                 "come back whole before the next is sent"
@@ -318,29 +376,41 @@ def many_messages(trial: Trial) -> None:
 
 @CHECKS.check("half-close")
 def half_close(trial: Trial) -> None:
+    """After shutdown(SHUT_WR) the server echoes all it owes, then closes. An echo that
+    comes back broken otherwise is the fault of large (or short, or binary)."""
     target, settings = trial.target, trial.settings
     message = payload(settings, "half-close", HALF_CLOSE_SIZE)
     what = f"the {size_text(HALF_CLOSE_SIZE)} message"
+    intro = "after the client's shutdown(SHUT_WR), "
     with clients(target, 1, SMALL_BUFFERS) as (sock,):
         ex = Exchange(sock, message, shut_write=True, wait_eof=True, hold_back=True)
-        drive([ex], target)
+        try:
+            drive([ex], target)
+        except NotAttempted:
+            raise
+        except CheckFailure as exc:
+            raise CheckFailure(f"{intro}{exc}: {EOF_ADVICE}") from None
         result = outcome(ex, what)
         if result.kind == "ok":
             return
-        intro = "after sending, the client shut down its sending side (shutdown(SHUT_WR)); "
         if result.kind == NO_EOF:
             raise CheckFailure(
-                f"{intro}the server echoed everything but did not close the connection "
-                f"within {PATIENCE:g} s: recv() returning b'' means the client will send "
-                "nothing more, so close the connection then (a loop that goes on calling "
-                "recv() after b'' spins forever)"
+                "the server did not close the connection after the client's shutdown(SHUT_WR): "
+                f"it echoed everything but was still open {PATIENCE:g} s later. recv() "
+                "returning b'' means the client will send nothing more, so close the "
+                "connection then (a loop that goes on calling recv() after b'' spins forever)"
             )
         if result.kind in (CLOSED, RESET) and result.received:
-            raise CheckFailure(
+            raise fault_of(
+                "large",
                 f"{intro}{result.text}: a server echoes everything it receives and closes "
-                "only once recv() has returned b'' and it has sent all it still owes"
+                "only once recv() has returned b'' and it has sent all it still owes",
             )
-        raise CheckFailure(f"{intro}{result.text}")
+        if result.kind in (CHANGED, EXTRA):
+            raise _bytes_changed(result, "an echo sends back the very bytes it received")
+        if result.kind == GAP:
+            raise fault_of("large", f"{result.text}: {PARTIAL_SEND}")
+        raise fault_of(("large", "short"), f"{intro}{result.text}")
 
 
 @CHECKS.check("reset")
@@ -354,12 +424,10 @@ def reset(trial: Trial) -> None:
         reset_connection(doomed)
     # so that whatever the reset makes the server do happens now
     wait_for_connections(target, [port], present=False)
-    try:
-        _next_client_served(target, "after a client reset its connection")
-    except NotAttempted:
-        raise
-    except CheckFailure as exc:
-        raise CheckFailure(f"{exc}. {_reset_advice()}") from None
+    advice = _reset_advice()
+    _next_client_served(
+        target, "after a client reset its connection, the next one was not served", advice, advice
+    )
 
 
 @CHECKS.check("head-of-line")
@@ -369,16 +437,20 @@ def head_of_line(trial: Trial) -> None:
         wait_accepted(target, silent.getsockname()[1])
         _next_client_served(
             target,
-            "while one client stayed connected without sending anything",
+            "a client that connected and sent nothing held up the next one",
             "the server is stuck waiting in recv() for the silent client: " + CONCURRENCY_ADVICE,
         )
 
 
-def _next_client_served(target: Target, situation: str, advice: str = "") -> None:
-    """A fresh client sends a short message and must get the echo.
+def _next_client_served(target: Target, fault: str, advice: str, failed_advice: str = "") -> None:
+    """A fresh client sends a short message and must get the echo; ``fault`` says what it
+    means when it does not.
 
     Without an echo it shuts down its sending side and waits once more: a
-    server that echoes only at the end of the stream fails other checks, not this.
+    server that echoes only at the end of the stream fails other checks, not
+    this. ``advice`` fits a server that left the client without an answer,
+    ``failed_advice`` one that stopped or failed the connection; an echo that
+    came back changed is short's or binary's fault.
     """
     with clients(target, 1) as (sock,):
         ex = Exchange(sock, SHORT_MESSAGE)
@@ -388,14 +460,23 @@ def _next_client_served(target: Target, situation: str, advice: str = "") -> Non
                 ex.shut_write = True
                 with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_WR)
+                target.client_ended = True
                 drive([ex], target)
         except NotAttempted:
             raise
         except CheckFailure as exc:
-            raise CheckFailure(f"{situation}, {exc}") from None
+            raise CheckFailure(
+                f"{fault}: {exc}" + (f". {failed_advice}" if failed_advice else "")
+            ) from None
         result = outcome(ex, f"the next client's message {SHORT_MESSAGE!r}")
+        if result.kind in (CHANGED, EXTRA):
+            raise _bytes_changed(result, "an echo sends back the very bytes it received")
+        if result.kind == SILENT and not result.received:
+            raise CheckFailure(f"{fault}: {result.text}; {advice}")
         if result.kind != "ok":
-            raise CheckFailure(f"{situation}, {result.text}" + (f": {advice}" if advice else ""))
+            raise CheckFailure(
+                f"{fault}: {result.text}" + (f". {failed_advice}" if failed_advice else "")
+            )
 
 
 @CHECKS.check("concurrent")
@@ -422,17 +503,24 @@ def concurrent(trial: Trial) -> None:
                 tally[r.kind] = tally.get(r.kind, 0) + 1
         counts = ", ".join(f"{n} {_CONCURRENT_WORDS.get(k, k)}" for k, n in tally.items())
         message = (
-            f"{count} clients connected at the same time, each sent a message and kept its "
-            f"connection open; {served} got their echo within {PATIENCE:g} s ({counts})"
+            f"only {served} of {count} clients connected at once got their echo within "
+            f"{PATIENCE:g} s: {counts}, each having sent a message and kept its connection "
+            "open"
         )
+        changed = next((r for r in results if r.kind in (CHANGED, GAP, EXTRA)), None)
+        if changed is not None:
+            raise _bytes_changed(changed, "an echo sends back the very bytes it received")
+        if served <= 1 and tally.get(SILENT):
+            # One at a time, or none before the end of the stream: head-of-line's or short's.
+            raise fault_of(
+                ("short", "head-of-line"),
+                f"{message}. The server serves one connection at a time, so while it waits "
+                f"for the first client, which stays connected, the others wait: "
+                f"{CONCURRENCY_ADVICE}",
+            )
         if tally.get(SILENT) and settings.kind in POOL_KINDS:
             message += (
-                f": a pool of {settings.workers} workers must serve that many connections at once"
-            )
-        elif served <= 1 and tally.get(SILENT):
-            message += (
-                ": the server serves one connection at a time, so while it waits for the "
-                f"first client, which stays connected, the others wait. {CONCURRENCY_ADVICE}"
+                f"; a pool of {settings.workers} workers must serve that many connections at once"
             )
         raise CheckFailure(message)
 
@@ -445,13 +533,20 @@ def idle_cpu(trial: Trial) -> None:
     with Clients(target) as group:
         (sock,) = group.connect(1)
         drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target, patience=0.5)
-        group.settle()  # the server should now wait for the next client, using no CPU
+        # The server should now wait for the next client, using no CPU; one that has not
+        # closed the connection is not idle yet, and that is half-close's fault.
+        if not group.settle():
+            raise fault_of(
+                "half-close",
+                "the server did not close the connection after the client's shutdown(SHUT_WR): "
+                "whether it idles without using CPU could not be measured",
+            )
         used, spun, wall = _idle_cpu(target)
     if used > IDLE_SHARE * spun and used > IDLE_FLOOR * wall:
         raise CheckFailure(
-            f"with no client connected the server used {used:.2f} s of CPU time in "
-            f"{wall:.2f} s, about as much as a thread of the checker that did nothing but "
-            f"compute got meanwhile ({spun:.2f} s): it is busy-waiting. Likely causes: a "
+            f"the server is busy-waiting: with no client connected it used {used:.2f} s of "
+            f"CPU time in {wall:.2f} s, about as much as a thread of the checker that did "
+            f"nothing but compute got meanwhile ({spun:.2f} s). Likely causes: a "
             "loop that retries accept() or recv() on non-blocking sockets at once after "
             "BlockingIOError; "
             "select() or selector.select() with timeout=0; or a loop that goes on calling "
@@ -484,10 +579,13 @@ def leaks(trial: Trial) -> None:
             time.sleep(TICK * 5)
     problems = [_LEAK_WORDS[k].format(n=after[k] - before[k]) for k, v in excess.items() if v > 0]
     if problems:
-        raise CheckFailure(
-            f"after {len(group.socks)} clients had sent a message, got its echo and shut "
-            f"down their sending side (and {LEAK_SETTLE:g} s more), " + "; ".join(problems)
+        message = (
+            f"{'; '.join(problems)}. This was {LEAK_SETTLE:g} s after {len(group.socks)} clients "
+            "had sent a message, got its echo and shut down their sending side"
         )
+        # Connections still open after their clients' end of stream: half-close's fault.
+        connections = excess.get("open connections", 0) > 0
+        raise fault_of("half-close", message) if connections else CheckFailure(message)
 
 
 def _leak_allowance(settings: Settings, target: Target, before: dict[str, int]) -> dict[str, int]:
@@ -520,12 +618,14 @@ def bounded_workers(trial: Trial) -> None:
         drive(exchanges, target, patience=WORKER_PATIENCE, on_tick=sample)
         sample()
     if max(seen) > allowed:
-        extra = " (plus one more thread, to accept connections say)" if allowed > bound else ""
+        extra = (
+            "one more thread (to accept connections, say) is allowed; " if allowed > bound else ""
+        )
         raise CheckFailure(
-            f"with {count} clients connected at once the server ran {max(seen)} {what} at "
-            f"the same time; its bound is {bound}{extra}: a pool reuses a fixed set of "
-            "workers, and a connection waits in the pool's queue until a worker is free, "
-            f"instead of getting {what} of its own"
+            f"the server ran {max(seen)} {what} at once, over its bound of {bound}: {extra}"
+            f"with {count} clients connected at once, a pool reuses a fixed set of workers, "
+            "and a connection waits in the pool's queue until a worker is free, instead of "
+            f"getting {what} of its own"
         )
 
 

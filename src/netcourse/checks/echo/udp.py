@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..harness.core import CheckFailure, Checklist, NotAttempted, Report
+from ..harness.core import CheckFailure, Checklist, NotAttempted, Report, fault_of
 from ..harness.server import UDP, Server
 from ..harness.sessions import run_server_checks
 from .client import PATIENCE, TICK, preview
@@ -116,11 +116,28 @@ def _one_reply(trial: UdpTrial, message: bytes, what: str, why: str = "") -> byt
         )
     more = trial.client.replies(server, 1, STRAY_PATIENCE)
     if more:
-        raise CheckFailure(
-            f"sent {what} and got back {preview(replies[0])} and then {preview(more[0])}: "
-            "answer each datagram with exactly one datagram"
-        )
+        raise fault_of("short", _extra(more[0], what))
     return replies[0]
+
+
+def _extra(datagram: bytes, what: str) -> str:
+    """More replies than datagrams sent: short's fault, wherever it shows."""
+    return (
+        f"an extra datagram, {preview(datagram, 8)}, came after the echo: answer each "
+        f"datagram with exactly one datagram (this was {what})"
+    )
+
+
+def _without_extras(
+    replies: list[bytes], expected: list[bytes], sent: list[bytes], what: str
+) -> list[bytes]:
+    """``replies``; if they hold every ``expected`` echo and also datagrams that echo
+    nothing ``sent``, those extra ones are short's fault."""
+    echoes = [r for r in replies if r in expected]
+    extras = [r for r in replies if r not in sent]
+    if sorted(echoes) == sorted(expected) and extras:
+        raise fault_of("short", _extra(extras[0], what))
+    return replies
 
 
 @CHECKS.check("short")
@@ -137,8 +154,8 @@ def binary(trial: UdpTrial) -> None:
     reply = _one_reply(trial, message, "a datagram of all 256 byte values")
     if reply != message:
         raise CheckFailure(
-            f"a datagram of all 256 byte values came back as {preview(reply)} ({len(reply)} "
-            "bytes): echo the bytes as received, without decoding them to text"
+            f"a datagram of all 256 byte values came back changed ({len(reply)} bytes): echo "
+            f"the bytes as received, without decoding them to text; it began {preview(reply)}"
         )
 
 
@@ -160,12 +177,12 @@ def boundaries(trial: UdpTrial) -> None:
     trial.client.drain()
     trial.client.send(server, *sent)
     replies = trial.client.replies(server, len(sent))
-    replies += trial.client.replies(server, 1, STRAY_PATIENCE)
-    if sorted(replies) != sorted(sent):
+    replies += trial.client.replies(server, 2 * len(sent), STRAY_PATIENCE)
+    if sorted(_without_extras(replies, sent, sent, "three datagrams")) != sorted(sent):
         raise CheckFailure(
-            f"sent the datagrams {sent!r} one right after the other and got back "
-            f"{replies!r}: each datagram is a message of its own, so answer each one with "
-            "exactly its bytes"
+            f"{len(sent)} datagrams sent one right after the other came back as "
+            f"{len(replies)}: each datagram is a message of its own, so answer each one with "
+            f"exactly its bytes; sent {sent!r}, got back {replies!r}"
         )
 
 
@@ -177,7 +194,10 @@ def large(trial: UdpTrial) -> None:
     if len(reply) < size and message.startswith(reply):
         raise CheckFailure(f"a datagram of {size} bytes came back as {len(reply)}: {TRUNCATED}")
     if reply != message:
-        raise CheckFailure(f"a datagram of {size} bytes came back changed ({len(reply)} bytes)")
+        # Bytes changed on the way back are binary's fault (decoding them, say).
+        raise fault_of(
+            "binary", f"a datagram of {size} bytes came back changed: echo the bytes as received"
+        )
 
 
 @CHECKS.check("two-clients")
@@ -196,6 +216,9 @@ def two_clients(trial: UdpTrial) -> None:
         got_second += second.replies(server, 1, STRAY_PATIENCE)
     finally:
         second.close()
+    sent = [b"from the first", b"from the second", b"the first again"]
+    got_first = _without_extras(got_first, [sent[0], sent[2]], sent, "two clients")
+    got_second = _without_extras(got_second, [sent[1]], sent, "two clients")
     if got_first != [b"from the first", b"the first again"] or got_second != [b"from the second"]:
         raise CheckFailure(
             f"two clients took turns: the first got back {got_first!r} and the second "
@@ -252,7 +275,10 @@ def check_udp_server(
 
     try:
         return run_server_checks(
-            f"UDP echo server {name}", start, [(c, on_server(f)) for c, f in CHECKS.select(only)]
+            f"UDP echo server {name}",
+            start,
+            [(c, on_server(f)) for c, f in CHECKS.select(only)],
+            CHECKS.ids,
         )
     finally:
         client.close()

@@ -15,6 +15,7 @@ for the whole wait. Deadlines for calls that must return are generous
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import weakref
@@ -25,6 +26,7 @@ from .capture import Background, capture, threads_started_since
 from .core import (
     CheckFailure,
     NotAttempted,
+    OtherFault,
     call_student,
     describe_call,
     not_attempted,
@@ -130,6 +132,31 @@ class Call:
         )
 
 
+class Steps:
+    """``function``, counting the Python steps (calls and lines) it runs in the calling thread.
+
+    The count proves polling without timing: a call blocked in a lock's
+    ``acquire()`` runs no step however long it waits, while one that polls runs
+    some at every turn the scheduler gives its thread, however loaded the machine.
+    """
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+        self.count = 0
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        previous = sys.gettrace()
+        sys.settrace(self._step)  # this thread's trace function only
+        try:
+            return self.function(*args, **kwargs)
+        finally:
+            sys.settrace(previous)
+
+    def _step(self, frame: Any, event: str, arg: Any) -> Callable[..., Any]:
+        self.count += 1
+        return self._step
+
+
 def exception_name(kind: type[BaseException]) -> str:
     """``queue.Empty``, ``netcourse.compat.ShutDown``: how the student would write the name."""
     module = kind.__module__.lstrip("_")
@@ -139,7 +166,7 @@ def exception_name(kind: type[BaseException]) -> str:
 def prompt(label: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``function`` and return its value; it must return within :data:`PROMPT` seconds."""
     return Call(label, function, *args, **kwargs).value(
-        PROMPT, f"did not return within {PROMPT:g} s, although it should return at once"
+        PROMPT, f"did not return within {PROMPT:g} s: it should return at once"
     )
 
 
@@ -236,20 +263,24 @@ def _outcome(function: Callable[..., Any], args: tuple, label: str) -> tuple[Exc
         return exc, None
 
 
-def guarded(check: Callable[[], None]) -> Callable[[], None]:
+def guarded(
+    check_id: str, check: Callable[[], None], errors_belong_to: str = ""
+) -> Callable[[], None]:
     """The check, with what student code sends towards stderr meanwhile turned into a failure.
 
     nbgrader scores a cell 0 when anything reaches stderr, so an exception
     that escapes a student's thread is a fault of its own; when the check
-    failed too, the first such report is added to its message.
+    failed too, the first such report is added to its message. A family whose
+    check ``errors_belong_to`` is about those exceptions names it: another
+    check that passed but saw one points there instead of failing.
     """
 
     def run() -> None:
-        failure: CheckFailure | None = None
+        failure: CheckFailure | OtherFault | None = None
         with capture() as captured:
             try:
                 check()
-            except CheckFailure as exc:
+            except (CheckFailure, OtherFault) as exc:
                 failure = exc
         problems = captured.problems()
         if isinstance(failure, NotAttempted):
@@ -260,15 +291,20 @@ def guarded(check: Callable[[], None]) -> Callable[[], None]:
                 f"not attempted: a thread still runs the starter's `raise NotImplementedError()` "
                 f"({stub}); replace it with your code and run that cell"
             )
+        if isinstance(failure, OtherFault) and problems:
+            raise OtherFault(failure.owners, f"{failure}; meanwhile {_stderr_note(problems)}")
         if failure is not None:
             if problems:
                 raise CheckFailure(f"{failure}; meanwhile {_stderr_note(problems)}")
             raise failure
         if problems:
-            raise CheckFailure(
+            message = (
                 f"{_stderr_note(problems)}: nbgrader scores a cell 0 when anything reaches "
                 "stderr, so catch exceptions in your threads and report them another way"
             )
+            if captured.thread_errors and errors_belong_to and check_id != errors_belong_to:
+                raise OtherFault(errors_belong_to, message)
+            raise CheckFailure(message)
 
     return run
 

@@ -20,7 +20,11 @@ import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+# The package's own files: a line of the checker is never where a student's error is.
+_PACKAGE = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -170,9 +174,21 @@ class Background:
         return self._done.wait(timeout)
 
     def describe_error(self) -> str:
-        """The call's exception as one line, with the line of student code that raised it."""
+        """The call's exception as one line, with the line of student code that raised it
+        (none when it came from the checker's own code, or from code in C)."""
         if self.error is None:
             return ""
-        frames = traceback.extract_tb(self.error.__traceback__)
-        where = f" (line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
-        return f"{_one_line(type(self.error), self.error)}{where}"
+        return f"{_one_line(type(self.error), self.error)}{where_raised(self.error)}"
+
+
+def where_raised(error: BaseException) -> str:
+    """`` (line N: source)`` of the innermost frame outside this package, or nothing."""
+    frames = [
+        f
+        for f in traceback.extract_tb(error.__traceback__)
+        if not Path(f.filename).resolve().is_relative_to(_PACKAGE)
+    ]
+    if not frames:
+        return ""
+    line = frames[-1].line
+    return f" (line {frames[-1].lineno}: {line})" if line else f" (line {frames[-1].lineno})"

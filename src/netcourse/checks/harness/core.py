@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import html
 import json
+import textwrap
 import time
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -36,15 +38,71 @@ class SkipCheck(Exception):
     """A check that does not apply here (a platform, a Python version, an option)."""
 
 
+class OtherFault(SkipCheck):
+    """The check could not measure its property because of a fault that another check is for.
+
+    ``owners`` are the checks whose property that fault breaks. Once every check
+    of the run has run, this check is skipped with "see <owner>" if an owner
+    failed (or was not run); if every owner passed, the fault is this check's
+    to report after all, and it fails with ``message``. So one fault fails one
+    check, and a fault that only this check saw is never lost.
+    """
+
+    def __init__(self, owners: str | Iterable[str], message: str) -> None:
+        super().__init__(message)
+        self.owners = (owners,) if isinstance(owners, str) else tuple(owners)
+        self.message = message
+
+    @property
+    def observed(self) -> str:
+        """What was seen, for the skip's message: the fault the message leads with."""
+        return lead(self.message)
+
+
+_running: ContextVar[str] = ContextVar("running check", default="")
+
+
+def running_check() -> str:
+    """The id of the check running now (in the thread that runs the checks)."""
+    return _running.get()
+
+
+def fault_of(owners: str | Iterable[str], message: str) -> CheckFailure | OtherFault:
+    """The exception for a fault that the check ``owners`` is about: a failure in that
+    check itself, an :class:`OtherFault` pointing there in any other."""
+    owners = (owners,) if isinstance(owners, str) else tuple(owners)
+    return CheckFailure(message) if _running.get() in owners else OtherFault(owners, message)
+
+
 class UnknownCheck(ValueError):
     """A selection named a check that the checker does not have."""
 
 
+# A message leads with the fault in at most this many characters, then gives the advice:
+# ``nbgrader validate`` cuts every line of an error at 87 characters, indent included.
+LEAD = 80
+_CLAUSE_ENDS = (": ", "; ", ". ")
+
+
+def lead(message: str) -> str:
+    """The fault a message leads with: the text up to the end of its first clause."""
+    ends = [i for i in (message.find(mark) for mark in _CLAUSE_ENDS) if i >= 0]
+    return message[: min(ends)] if ends else message
+
+
+def _argument(value: Any) -> str:
+    """An argument as a call shows it; bytes too long to read at a glance by their length."""
+    text = repr(value)
+    if isinstance(value, bytes | bytearray) and len(text) > 24:
+        return f"<{len(value)} bytes>"
+    return text
+
+
 def describe_call(name: str, args: tuple, kwargs: dict | None = None) -> str:
     """``name(arg, key=value)`` as the student would have written the call."""
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in (kwargs or {}).items()]
+    parts = [_argument(a) for a in args] + [f"{k}={v!r}" for k, v in (kwargs or {}).items()]
     text = f"{name}({', '.join(parts)})"
-    return text if len(text) <= 120 else text[:117] + "..."
+    return text if len(text) <= 60 else text[:56] + "...)"
 
 
 def not_attempted(label: str) -> NotAttempted:
@@ -135,7 +193,9 @@ class Report:
         if not failures:
             return
         lines = [f"{self.subject}: {len(failures)} check(s) failed"]
-        lines += [f"  [{r.id}] {r.message}" for r in failures]
+        for r in failures:  # short lines, so that nbgrader validate cuts none of them
+            lines.append(f"  [{r.id}]")
+            lines += textwrap.wrap(r.message, LEAD, initial_indent="    ", subsequent_indent="    ")
         raise CheckFailure("\n".join(lines))
 
     def to_json(self) -> dict[str, Any]:
@@ -164,9 +224,16 @@ Subject = TypeVar("Subject")
 
 
 def run_checks(subject: str, checks: Iterable[tuple[str, Thunk]]) -> Report:
-    """Run each check in turn; once the code proves to be a stub, the rest are not run."""
+    """Run each check in turn; once the code proves to be a stub, the rest are not run.
+
+    A check that met another check's fault (:class:`OtherFault`) is settled
+    once all have run. Whatever else a check raises (a library class that
+    lacks what the checker expects, say) fails that check with a one-line
+    message: a report always comes back whole.
+    """
     report = Report(subject)
     stub = ""
+    others: dict[str, OtherFault] = {}
     for check_id, check in checks:
         if stub:
             report.results.append(
@@ -174,18 +241,63 @@ def run_checks(subject: str, checks: Iterable[tuple[str, Thunk]]) -> Report:
             )
             continue
         start = time.perf_counter()
+        running = _running.set(check_id)
         try:
             check()
+        except OtherFault as exc:
+            status, message = SKIPPED, exc.message
+            others[check_id] = exc
         except SkipCheck as exc:
             status, message = SKIPPED, str(exc)
         except NotAttempted as exc:
             status, message, stub = NOT_ATTEMPTED, str(exc), check_id
         except CheckFailure as exc:
             status, message = FAILED, str(exc)
+        except Exception as exc:  # not the student's fault alone: say what happened, briefly
+            status, message = FAILED, f"the check stopped on {type(exc).__name__}: {exc}"
         else:
             status, message = PASSED, ""
+        finally:
+            _running.reset(running)
         report.results.append(CheckResult(check_id, status, message, time.perf_counter() - start))
+    _settle(report, others)
     return report
+
+
+def _settle(report: Report, others: dict[str, OtherFault]) -> None:
+    """Point each check that met another's fault at an owner that failed, or fail it.
+
+    An owner may itself have met a third check's fault: the pointer then goes
+    on to that check. An owner that was not run (or was skipped) counts as
+    failed elsewhere, since this run cannot say otherwise.
+    """
+    status = {r.id: r.status for r in report.results if r.id not in others}
+    blamed: dict[str, str] = {}
+    unsettled = dict(others)
+    while unsettled:
+        settled = {}
+        for check_id, fault in unsettled.items():
+            owner = next((o for o in fault.owners if status.get(o) == FAILED), None)
+            owner = owner or next((blamed[o] for o in fault.owners if o in blamed), None)
+            if owner is None and any(o in unsettled for o in fault.owners):
+                continue  # an owner is still to be settled
+            if owner is None:
+                owner = next((o for o in fault.owners if status.get(o, SKIPPED) == SKIPPED), None)
+            settled[check_id] = owner
+        if not settled:  # owners that wait on each other: each reports its own fault
+            settled = dict.fromkeys(unsettled)
+        for check_id, owner in settled.items():
+            del unsettled[check_id]
+            if owner is None:
+                status[check_id] = FAILED
+            else:
+                blamed[check_id] = owner
+    for result in report.results:
+        if result.id in blamed:
+            fault = others[result.id]
+            result.message = f"{fault.observed}: see {blamed[result.id]}"
+        elif result.id in others:
+            result.status = FAILED
 
 
 class Checklist(Generic[Subject]):
@@ -236,11 +348,12 @@ class Checklist(Generic[Subject]):
         name: str,
         subject: Subject,
         only: Iterable[str] | None = None,
-        wrap: Callable[[Thunk], Thunk] = lambda thunk: thunk,
+        wrap: Callable[[str, Thunk], Thunk] = lambda check_id, thunk: thunk,
     ) -> Report:
-        """Run the checks named in ``only`` (all when None) on ``subject``; ``wrap`` adapts each."""
+        """Run the checks named in ``only`` (all when None) on ``subject``; ``wrap(id, thunk)``
+        adapts each."""
         selected = self.select(only)
-        return run_checks(name, [(i, wrap(partial(check, subject))) for i, check in selected])
+        return run_checks(name, [(i, wrap(i, partial(check, subject))) for i, check in selected])
 
 
 def short_repr(value: Any, limit: int = 80) -> str:

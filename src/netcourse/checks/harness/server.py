@@ -25,6 +25,7 @@ import psutil
 from ...processes import kill_tree
 from .capture import Background, live_threads, threads_started_since, wait_until
 from .core import CheckFailure, not_attempted
+from .sockets import short_send_listener
 
 THREAD_KINDS = ("sequential", "selectors", "threads", "thread-pool", "process-pool")
 KINDS = (*THREAD_KINDS, "gevent", "asyncio")
@@ -71,6 +72,7 @@ class Server:
         *,
         workers: int | None = None,
         send_buffer: int | None = None,
+        short_sends: bool = False,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
         if kind not in (*KINDS, UDP):
@@ -88,12 +90,13 @@ class Server:
         }
         self._children_before = {p.pid for p in self._me.children(recursive=True)}
         self._threads_before = live_threads()
-        self.sock = _bound_socket(kind, send_buffer)
+        self.sock = _bound_socket(kind, send_buffer, short_sends)
         self.address: tuple[str, int] = self.sock.getsockname()[:2]
         self._loop_ready = threading.Event()
         self._stop: Any = None  # the stop event handed to the function, of the kind's type
         self._set_stop: Callable[[], object] | None = None
         self.stop_requested = False
+        self.client_ended = False  # a client has shut down its sending side (see echo.client)
         self.run = Background(self._target(), name=f"serve ({kind})")
 
     # --- running and stopping -------------------------------------------------
@@ -280,7 +283,7 @@ class Server:
         return total
 
 
-def _bound_socket(kind: str, send_buffer: int | None) -> socket.socket:
+def _bound_socket(kind: str, send_buffer: int | None, short_sends: bool) -> socket.socket:
     if kind == UDP:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sock.bind(("127.0.0.1", 0))
@@ -290,7 +293,7 @@ def _bound_socket(kind: str, send_buffer: int | None) -> socket.socket:
         # Accepted connections inherit it: small buffers make a send() that
         # takes only part of a large message happen for real, on every platform.
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
-    return listener
+    return short_send_listener(listener) if short_sends else listener
 
 
 def _alive(process: psutil.Process) -> bool:

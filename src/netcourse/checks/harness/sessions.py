@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .capture import Captured, capture
-from .core import CheckFailure, NotAttempted, Report, not_attempted, run_checks
+from .core import CheckFailure, NotAttempted, OtherFault, Report, not_attempted, run_checks
 from .server import Server
 
 Probe = Callable[[Server], None]
@@ -78,9 +78,12 @@ class _Mark:
 class _Session:
     """The current run of the server, restarted after a failed check."""
 
-    def __init__(self, start: StartServer, captured: Captured, check_ids: list[str]) -> None:
+    def __init__(
+        self, start: StartServer, captured: Captured, check_ids: list[str], known: Iterable[str]
+    ) -> None:
         self._start = start
         self._captured = captured
+        self._known = frozenset(known)
         self._leak_check_pending = LEAK_CHECK in check_ids
         self._deferred_leaks: list[str] = []
         self._current: Server | None = None
@@ -99,12 +102,15 @@ class _Session:
         def run() -> None:
             server = self.server()
             mark = _Mark(len(self._captured.thread_errors), len(self._captured.warnings))
-            failure = ""
+            failure, owners = "", ()
             try:
                 probe(server)
                 server.check_running()
             except NotAttempted:
                 raise
+            except OtherFault as exc:
+                failure, owners = exc.message, exc.owners
+                self.retire()
             except CheckFailure as exc:
                 failure = str(exc)
                 self.retire()  # within this check, so that the run's last words count here
@@ -115,8 +121,13 @@ class _Session:
             if any(_is_not_implemented(e) for e in errors):
                 raise not_attempted(server.signature)
             message = "; ".join(filter(None, [failure, _describe(errors, leaks, check_id)]))
-            if message:
-                raise CheckFailure(message)
+            if not message:
+                return
+            found = _owners_of(errors, leaks, server)
+            owners = tuple(o for o in found if o in self._known) or owners
+            if owners and check_id not in owners:
+                raise OtherFault(owners, message)
+            raise CheckFailure(message)
 
         return run
 
@@ -142,6 +153,28 @@ def _is_not_implemented(error: str) -> bool:
     return ": NotImplementedError" in error
 
 
+# An exception that escaped the server is the fault of the check about what caused it.
+_ERROR_OWNERS = {
+    "UnicodeDecodeError": "binary",
+    "UnicodeEncodeError": "binary",
+    "ConnectionResetError": "reset",
+    "BrokenPipeError": "reset",
+    "ConnectionAbortedError": "reset",
+}
+
+
+def _owners_of(errors: list[str], leaks: list[str], server: Server) -> tuple[str, ...]:
+    """The checks that a failure with these escaped errors belongs to: the one for their
+    kind; half-close for a server that failed once a client had ended its stream, or for
+    connections it never closed."""
+    for name, owner in _ERROR_OWNERS.items():
+        if any(name in e for e in errors) or name in server.run.describe_error():
+            return (owner,)
+    if not server.running and server.run.error is not None and server.client_ended:
+        return ("half-close",)
+    return ("half-close",) if leaks else ()
+
+
 def _describe(errors: list[str], leaks: list[str], check_id: str) -> str:
     parts = []
     if errors:
@@ -156,21 +189,28 @@ def _describe(errors: list[str], leaks: list[str], check_id: str) -> str:
         parts.append(f"an exception escaped your server's code: {shown}{more}; {advice}")
     if leaks:
         parts.append(
-            f"{len(leaks)} socket(s) were never closed, so Python closed them when it collected "
-            f"them and warned ({leaks[0]}): close each connection when its client is done, "
+            f"{len(leaks)} socket(s) were never closed: Python closed them when it collected "
+            f"them, and warned ({leaks[0]}); close each connection when its client is done, "
             "for example with `with conn:`"
         )
     return "; ".join(parts)
 
 
 def run_server_checks(
-    subject: str, start: StartServer, probes: Iterable[tuple[str, Probe]]
+    subject: str,
+    start: StartServer,
+    probes: Iterable[tuple[str, Probe]],
+    known: Iterable[str] = (),
 ) -> Report:
-    """Run ``probes`` (check id, probe) against runs of a server started by ``start``."""
+    """Run ``probes`` (check id, probe) against runs of a server started by ``start``.
+
+    ``known`` are all the checks of the checklist: an escaped error is pointed at the
+    one of them that is about it.
+    """
     probes = list(probes)
     printed = _PrintedLines()
     with capture() as captured, contextlib.redirect_stdout(printed):
-        session = _Session(start, captured, [check_id for check_id, _ in probes])
+        session = _Session(start, captured, [check_id for check_id, _ in probes], known)
         try:
             report = run_checks(
                 subject, [(check_id, session.check(check_id, p)) for check_id, p in probes]

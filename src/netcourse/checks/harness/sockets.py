@@ -5,17 +5,27 @@ chosen pieces; :func:`connected_pair` gives both ends of a connection. Both
 ends have timeouts, so no ``recv()`` waits forever, and the student's end has a
 small send buffer, so one ``send()`` of a large message takes only part of it.
 Students reach these as ``nc.framing``.
+
+:func:`short_send_listener` makes the listening socket of a server under
+check: the connections it accepts are plain sockets in every way but one.
+A blocking ``send()`` on them returns as soon as the kernel has taken some
+of the data, with the count it took, as POSIX allows (a signal can make any
+blocking ``send()`` do that) but Linux otherwise almost never does. So a
+``send()`` where ``sendall()`` is needed loses data for real, in a server of
+any kind, once its client stops reading and the send buffer fills.
 """
 
 from __future__ import annotations
 
 import contextlib
+import select
 import socket
 import struct
 import sys
 import threading
 import time
 from collections.abc import Callable
+from multiprocessing import reduction
 
 from .capture import Background
 from .core import CheckFailure, not_attempted
@@ -138,3 +148,69 @@ def read_all_until(sock: socket.socket, limit: int, sender: Background) -> bytes
     if isinstance(sender.error, NotImplementedError):
         raise not_attempted("send_message(sock, payload)")
     return bytes(data)
+
+
+# --- a server's sockets, with the short sends POSIX allows --------------------------------
+
+_DONT_WAIT = getattr(socket, "MSG_DONTWAIT", 0)
+SHORT_SEND = 16 * 2**10  # where MSG_DONTWAIT is missing (Windows): the most one send() takes
+
+
+class _ShortSendConnection(socket.socket):
+    """An accepted connection whose blocking ``send()`` takes what fits and returns."""
+
+    __module__, __qualname__ = "socket", "socket"  # shows, and warns, as a plain socket
+
+    def send(self, data: bytes, flags: int = 0) -> int:  # type: ignore[override]
+        if self.gettimeout() is not None:  # a timeout or non-blocking: CPython is short already
+            return super().send(data, flags)
+        if not _DONT_WAIT:
+            return super().send(memoryview(data)[:SHORT_SEND], flags)
+        while True:
+            try:
+                return super().send(data, flags | _DONT_WAIT)
+            except BlockingIOError:
+                _wait_writable(self)
+
+
+def _wait_writable(sock: socket.socket) -> None:
+    """Block until the kernel will take more data (or the socket fails)."""
+    if hasattr(select, "poll"):
+        poller = select.poll()
+        poller.register(sock, select.POLLOUT)
+        poller.poll()
+    else:
+        select.select([], [sock], [sock])
+
+
+class _ShortSendListener(socket.socket):
+    """A listening socket whose accepted connections are :class:`_ShortSendConnection`\\ s."""
+
+    __module__, __qualname__ = "socket", "socket"
+
+    def accept(self) -> tuple[socket.socket, object]:
+        fd, address = self._accept()  # type: ignore[attr-defined]
+        conn = _ShortSendConnection(self.family, self.type, self.proto, fileno=fd)
+        if socket.getdefaulttimeout() is None and self.gettimeout():
+            conn.setblocking(True)  # as socket.accept() does
+        return conn, address
+
+
+def short_send_listener(listener: socket.socket) -> socket.socket:
+    """``listener`` (its descriptor taken over) as a listener of short-send connections."""
+    return _ShortSendListener(listener.family, listener.type, listener.proto, listener.detach())
+
+
+def _rebuild(df: reduction.DupFd, listening: bool, family: int, kind: int, proto: int):
+    cls = _ShortSendListener if listening else _ShortSendConnection
+    return cls(family, kind, proto, fileno=df.detach())
+
+
+def _reduce(sock: socket.socket) -> tuple:
+    listening = isinstance(sock, _ShortSendListener)
+    return _rebuild, (reduction.DupFd(sock.fileno()), listening, sock.family, sock.type, sock.proto)
+
+
+# A worker process of a pool server gets these sockets as they are.
+reduction.register(_ShortSendConnection, _reduce)
+reduction.register(_ShortSendListener, _reduce)

@@ -8,15 +8,16 @@ back in, the padding of an odd byte, the complement kept to 16 bits.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable, Iterable
 
 from ..harness.core import (
     CheckFailure,
     Checklist,
     Report,
-    SkipCheck,
     call_student,
     describe_call,
+    fault_of,
 )
 from .parsers import IPV4_OPTIONS, IPV4_PLAIN
 
@@ -31,18 +32,51 @@ def _checksum(internet_checksum: Checksum, data: bytes) -> int:
     """The student's result as a 16-bit pattern (its type and range are checks of their own)."""
     result = call_student(internet_checksum, data, name="internet_checksum")
     if not isinstance(result, int) or isinstance(result, bool):
-        raise SkipCheck(f"the result is a {type(result).__name__}, not an int: see returns-int")
+        raise fault_of("returns-int", f"internet_checksum returned a {type(result).__name__}")
     return result & 0xFFFF
+
+
+def _words(data: bytes, order: str = "!") -> tuple[int, ...]:
+    if len(data) % 2:
+        data += b"\x00"
+    return struct.unpack(f"{order}{len(data) // 2}H", data)
+
+
+def _fold(total: int, times: int = 99) -> int:
+    for _ in range(times):
+        if not total >> 16:
+            break
+        total = (total & 0xFFFF) + (total >> 16)
+    return total
+
+
+def _mistakes(data: bytes) -> dict[int, str]:
+    """What the usual wrong checksums of ``data`` come out as, and the check each belongs to:
+    the RFC 1071 example shows a byte order or a complement gone wrong, end-around-carry
+    the carries."""
+    total = sum(_words(data))
+    found = {
+        ~_fold(sum(_words(data, "<"))) & 0xFFFF: "rfc1071-example",
+        _fold(total): "rfc1071-example",
+        ~total & 0xFFFF: "end-around-carry",
+        ~_fold(total, 1) & 0xFFFF: "end-around-carry",
+    }
+    right = ~_fold(total) & 0xFFFF
+    found.pop(right, None)
+    return found
 
 
 def _expect(internet_checksum: Checksum, data: bytes, expected: int, hints: dict[int, str]) -> None:
     found = _checksum(internet_checksum, data)
     if found != expected:
         hint = hints.get(found, "")
-        raise CheckFailure(
-            f"{describe_call('internet_checksum', (data,))} gave 0x{found:04x}; expected "
-            f"0x{expected:04x}" + (f": {hint}" if hint else "")
+        message = (
+            f"{describe_call('internet_checksum', (data,))} gave 0x{found:04x}: "
+            + (f"{hint}; " if hint else "")
+            + f"expected 0x{expected:04x}"
         )
+        owner = _mistakes(data).get(found)
+        raise fault_of(owner, message) if owner else CheckFailure(message)
 
 
 @CHECKS.check("returns-int")

@@ -21,6 +21,7 @@ from ..harness.core import (
     Report,
     call_student,
     describe_call,
+    fault_of,
     not_attempted,
 )
 from .probes import (
@@ -164,8 +165,18 @@ def _require_keys(result: dict, keys: tuple[str, ...], name: str) -> None:
         )
 
 
-def _compare(actual: Any, expected: Any, what: str, mistakes: dict[Any, str] | None = None) -> None:
-    """Fail unless equal; name the mistake when the wrong value is a known one."""
+def _compare(
+    actual: Any,
+    expected: Any,
+    what: str,
+    mistakes: dict[Any, str] | None = None,
+    byte_order: str = "",
+) -> None:
+    """Fail unless equal; name the mistake when the wrong value is a known one.
+
+    ``byte_order`` names the check that owns a byte-order mistake (the first multi-byte
+    field): a value read with its bytes swapped is that check's fault.
+    """
     if isinstance(actual, int) and not isinstance(actual, bool) and actual < 0 <= expected:
         raise CheckFailure(
             f"{what} is {actual}, a negative number: a signed struct format (b, h, i) read a "
@@ -174,8 +185,12 @@ def _compare(actual: Any, expected: Any, what: str, mistakes: dict[Any, str] | N
     if type(actual) is type(expected) and actual == expected:
         return
     hint = (mistakes or {}).get(actual) if isinstance(actual, int | str) else None
-    message = f"{what} is {actual!r}; expected {expected!r}"
-    raise CheckFailure(message + (f": {hint}" if hint else ""))
+    message = f"{what} is {actual!r}" + (
+        f": {hint}; expected {expected!r}" if hint else (f"; expected {expected!r}")
+    )
+    if hint == BYTE_ORDER and byte_order:
+        raise fault_of(byte_order, message)
+    raise CheckFailure(message)
 
 
 BYTE_ORDER = (
@@ -235,7 +250,11 @@ def _ipv4_lengths(parse: Parser) -> None:
         for key in ("total_length", "identification"):
             value = expected[key]
             _compare(
-                _get(result, key, "parse_ipv4_header"), value, key, {_swapped16(value): BYTE_ORDER}
+                _get(result, key, "parse_ipv4_header"),
+                value,
+                key,
+                {_swapped16(value): BYTE_ORDER},
+                byte_order="total-length-and-id",
             )
 
 
@@ -257,6 +276,7 @@ def _ipv4_checksum_field(parse: Parser) -> None:
             expected,
             "checksum (bytes 10-11, as stored)",
             {_swapped16(expected): BYTE_ORDER},
+            byte_order="total-length-and-id",
         )
 
 
@@ -310,6 +330,15 @@ def _ipv4_flags(parse: Parser) -> None:
                 "e.g. {'DF'} or set()"
             )
         expected = set(probe.flags)
+        little = struct.unpack_from("<H", probe.header(), 6)[0]
+        if found != expected and found == {
+            n for n, b in (("DF", 0x4000), ("MF", 0x2000)) if little & b
+        }:
+            raise fault_of(
+                "total-length-and-id",
+                f"flags is {found}, read from the word at bytes 6-7 "
+                f"with its bytes swapped: {BYTE_ORDER}",
+            )
         if found == {swapped[name] for name in expected} and found != expected:
             raise CheckFailure(
                 f"flags is {found}, expected {expected}: DF and MF are swapped. In the 16-bit "
@@ -335,7 +364,9 @@ def _ipv4_fragment_offset(parse: Parser) -> None:
         }
         if offset:
             mistakes[offset // 8] = "the field counts 8-byte blocks: multiply it by 8 for bytes"
-        _compare(found, offset, "fragment_offset", mistakes)
+        little = struct.unpack_from("<H", probe.header(), 6)[0]
+        mistakes.setdefault((little & 0x1FFF) * 8, BYTE_ORDER)
+        _compare(found, offset, "fragment_offset", mistakes, byte_order="total-length-and-id")
 
 
 def _no_negatives(result: dict, keys: tuple[str, ...], name: str) -> None:
@@ -368,9 +399,9 @@ def _expect_value_error(function: Callable, data: bytes, name: str, why: str) ->
         if type(exc).__module__ != "builtins":
             kind = f"{type(exc).__module__}.{kind}"
         raise CheckFailure(
-            f"{label} raised {kind} ({exc}); check the input first and raise ValueError: {why}"
+            f"{label} raised {kind}, not ValueError: {why}; check the input first ({exc})"
         ) from None
-    raise CheckFailure(f"{label} returned {result!r:.60} instead of raising ValueError: {why}")
+    raise CheckFailure(f"{label} returned {result!r:.24} instead of raising ValueError: {why}")
 
 
 @IPV4_CHECKS.check("rejects-bad-input")
@@ -416,6 +447,7 @@ def _tcp_ports(parse: Parser) -> None:
                 value,
                 key,
                 {_swapped16(value): BYTE_ORDER},
+                byte_order="ports",
             )
         if result["source_port"] == probe.destination_port != probe.source_port:
             raise CheckFailure("source_port and destination_port are swapped")
@@ -425,13 +457,16 @@ def _tcp_ports(parse: Parser) -> None:
 def _tcp_sequence_numbers(parse: Parser) -> None:
     for probe in (TCP_SYN, TCP_DATA):
         result = _tcp(parse, probe)
-        for key in ("sequence", "acknowledgment"):
+        for key, other in (("sequence", "acknowledgment"), ("acknowledgment", "sequence")):
             value = getattr(probe, key)
+            mistakes = {
+                getattr(probe, other): f"that is the {other} number; the sequence number is "
+                "bytes 4-7, the acknowledgment number bytes 8-11"
+            }
+            if value:
+                mistakes[_swapped32(value)] = BYTE_ORDER
             _compare(
-                _get(result, key, "parse_tcp_header"),
-                value,
-                key,
-                {_swapped32(value): BYTE_ORDER} if value else None,
+                _get(result, key, "parse_tcp_header"), value, key, mistakes, byte_order="ports"
             )
 
 
@@ -482,6 +517,7 @@ def _tcp_window_checksum_urgent(parse: Parser) -> None:
                 value,
                 key,
                 {_swapped16(value): BYTE_ORDER} if value else None,
+                byte_order="ports",
             )
 
 
@@ -538,17 +574,28 @@ def _tcp_frame(tcp: TCPProbe, **ip: Any) -> FrameProbe:
 def _payload(tcp_payload: Callable[[bytes], bytes], frame: FrameProbe, what: str) -> bytes:
     result = call_student(tcp_payload, frame.frame(), name="tcp_payload")
     if not isinstance(result, bytes):
-        raise CheckFailure(
-            f"tcp_payload returned a {type(result).__name__} for {what}; return bytes "
-            "(slicing a bytes object gives bytes)"
+        raise fault_of(
+            "returns-bytes",
+            f"tcp_payload returned a {type(result).__name__}, not bytes: return bytes (slicing "
+            f"a bytes object gives bytes); this was for {what}",
         )
     return result
 
 
+# Where a payload would start if both headers always had 20 bytes.
+FIXED_OFFSET = 14 + 20 + 20
+
+
 def _expect_payload(tcp_payload: Callable, frame: FrameProbe, expected: bytes, what: str) -> None:
+    """The payload must be ``expected``; one cut at fixed header lengths is data-segment's
+    fault (the first check with a header longer than 20 bytes)."""
     found = _payload(tcp_payload, frame, what)
     if found != expected:
-        raise CheckFailure(f"tcp_payload of {what} returned {found!r:.80}; expected {expected!r}")
+        shown = repr(found) if len(found) <= 8 else f"{len(found)} bytes"
+        message = f"tcp_payload returned {shown} for {what}: expected {expected!r}"
+        if found == frame.frame()[FIXED_OFFSET:]:
+            raise fault_of("data-segment", f"{message}: the headers were taken as 20 bytes each")
+        raise CheckFailure(message)
 
 
 @PAYLOAD_CHECKS.check("returns-bytes")
@@ -578,9 +625,7 @@ def _payload_empty(tcp_payload: Callable) -> None:
 def _payload_ip_options(tcp_payload: Callable) -> None:
     tcp = TCPProbe(flags=frozenset({"PSH", "ACK"}), payload=b"hello\n")
     frame = _tcp_frame(tcp, options=ROUTER_ALERT)
-    _expect_payload(
-        tcp_payload, frame, b"hello\n", "a packet with a 24-byte IPv4 header (with options)"
-    )
+    _expect_payload(tcp_payload, frame, b"hello\n", "a 24-byte IPv4 header (with options)")
 
 
 @PAYLOAD_CHECKS.check("ethernet-padding")
@@ -590,8 +635,9 @@ def _payload_padding(tcp_payload: Callable) -> None:
     found = _payload(tcp_payload, frame, "a short frame")
     if found.startswith(b"hi") and len(found) > 2:
         raise CheckFailure(
-            f"tcp_payload returned {found!r} for a frame padded to Ethernet's 60-byte minimum: "
-            "the padding is not data; the IPv4 total length says where the packet ends"
+            f"tcp_payload kept the padding of a short frame: it returned {found!r}. Ethernet "
+            "pads a frame to 60 bytes, but the padding is not data; the IPv4 total length "
+            "says where the packet ends"
         )
     _expect_payload(tcp_payload, frame, b"hi", "a short, padded frame")
 
