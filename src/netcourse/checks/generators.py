@@ -229,7 +229,7 @@ def _clean_end(subject: GeneratorPipeline) -> None:
     call = _run(subject, trace.source(count), trace.work(fail_at), count)
     error = call.error(RUN_DEADLINE, f"did not return within {RUN_DEADLINE:g} s after work raised")
     if error is None:
-        raise SkipCheck("run_pipeline did not raise when work did (see exception)")
+        raise SkipCheck("run_pipeline did not raise when work did: see exception")
     # The exception is held here, as a caller would hold it, with its traceback and frames.
     left = [g for g in _suspended_generators() if g not in before]
     if left:

@@ -156,15 +156,17 @@ def _spawn(run: Run) -> None:
     want = ["main0", "main1", "child0", "main2"]
     if log.steps[: len(want)] != want:
         raise CheckFailure(
-            f"a task that spawned another, then yielded None, ran as {_shown(log.steps)}, not "
-            f"{_shown(want)}: after `yield 'spawn', task` the spawner goes on at once, and the "
-            "new task waits at the back of the line"
+            "a spawned task ran before its spawner went on: after `yield 'spawn', task` the "
+            "spawner goes on at once, and the new task waits at the back of the line (a task "
+            f"that spawned another, then yielded None, ran as {_shown(log.steps)}, not "
+            f"{_shown(want)})"
         )
     if log.steps != want or "child" not in log.closed:
         raise CheckFailure(
-            f"when main ended, its spawned task had run {_shown(log.steps)} and was "
-            f"{'closed' if 'child' in log.closed else 'not closed'}: once every given task has "
-            "ended, close() each spawned task still unfinished and return"
+            "a spawned task outlived the given tasks: once every given task "
+            "has ended, close() each spawned task still unfinished and return (when main "
+            f"ended, its spawned task had run {_shown(log.steps)} and was "
+            f"{'closed' if 'child' in log.closed else 'not closed'})"
         )
     if got != ["main"]:
         raise CheckFailure(f"run([main]) returned {got!r}, not ['main']")
@@ -483,7 +485,7 @@ def _no_busy_wait(run: Run) -> None:
         finally:
             timer.cancel()
     if got != [b"late"]:
-        raise SkipCheck("the reader was not woken by its data (see readable)")
+        raise SkipCheck("the reader was not woken by its data: see readable")
     limit = max(BUSY_FLOOR, BUSY_SHARE * call.wall_seconds)
     if call.cpu_seconds > limit:
         raise CheckFailure(
