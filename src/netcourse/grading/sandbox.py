@@ -58,6 +58,8 @@ HOST_ETC = ("ld.so.cache", "localtime")  # harmless host files the dynamic loade
 # default exchange is /usr/local/share/nbgrader/exchange): it is hidden.
 HIDDEN_UNDER_USR = Path("/usr/local")
 CGROUP_FILE = "cgroup"  # in a sandbox's folder: the path of its pids control group
+SOCKETS_FILE = "sockets"  # in a sandbox's folder: where its ipc sockets are, when elsewhere
+SOCKET_PATH_MAX = 100  # Linux caps a Unix socket's path at 107 bytes
 
 
 def cgroup_prefix(tmp: str | None = None) -> str:
@@ -125,8 +127,9 @@ class Sandbox:
     """One kernel's bubblewrap command line."""
 
     work: Path  # writable; the working directory
-    run: Path  # writable; the connection file and the ipc sockets
+    run: Path  # writable; the connection file and (where their paths fit) the ipc sockets
     etc: Path  # the made-up /etc files, bound read-only one by one
+    sockets: Path | None = None  # writable; the ipc sockets, when their paths would not fit
     env: dict[str, str] = field(default_factory=dict)
     readonly: tuple[Path, ...] = field(default_factory=python_paths)
     tmp_bytes: int = 256 * MIB
@@ -151,7 +154,9 @@ class Sandbox:
         argv += ["--proc", "/proc", "--dev", "/dev"]
         argv += ["--perms", "1777", "--size", str(self.shm_bytes), "--tmpfs", "/dev/shm"]
         argv += ["--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
-        argv += ["--bind", str(self.run), str(self.run), "--bind", str(self.work), str(self.work)]
+        for folder in (self.run, self.work, self.sockets):
+            if folder is not None:
+                argv += ["--bind", str(folder), str(folder)]
         # bwrap builds / and /dev on writable tmpfs; the remount is not recursive,
         # so /tmp, /dev/shm and the two folders stay writable
         argv += ["--remount-ro", "/dev", "--remount-ro", "/"]
@@ -199,10 +204,21 @@ def _copy_data(source: Path, target: Path) -> None:
     shutil.copytree(source, target, symlinks=True, ignore=ignore, dirs_exist_ok=True)
 
 
+def _socket_folder(box: Path) -> Path:
+    """Where a sandbox's ipc sockets go: its run folder, or a short one where that is too deep."""
+    if len(str(box / "run" / "ipc-00")) <= SOCKET_PATH_MAX:
+        return box / "run"
+    folder = Path(tempfile.mkdtemp(prefix="netcourse-ipc-", dir="/tmp"))
+    (box / SOCKETS_FILE).write_text(str(folder))
+    return folder
+
+
 def _remove_box(box: Path) -> None:
-    """Kill what is left in a sandbox's control group, remove the group and the folder."""
+    """Kill what is left in a sandbox's control group, remove the group and the folders."""
     with contextlib.suppress(OSError):
         TaskCgroup(Path((box / CGROUP_FILE).read_text())).remove()
+    with contextlib.suppress(OSError):
+        shutil.rmtree((box / SOCKETS_FILE).read_text(), ignore_errors=True)
     shutil.rmtree(box, ignore_errors=True)
 
 
@@ -264,9 +280,10 @@ class GradingKernelManager(AsyncKernelManager):
             (box / name).mkdir()
         for name, text in ETC_FILES.items():
             (box / "etc" / name).write_text(text, encoding="utf-8")
+        sockets = _socket_folder(box)
         self.transport, self.cache_ports = "ipc", False
         self.connection_file = str(box / "run" / "kernel.json")
-        self.ip = str(box / "run" / "ipc")
+        self.ip = str(sockets / "ipc")
         if self.kernel_spec is not None:
             # a signal to bwrap's process group would end the sandbox, not interrupt it
             self.kernel_spec.interrupt_mode = "message"
@@ -282,6 +299,7 @@ class GradingKernelManager(AsyncKernelManager):
             work=box / "work",
             run=box / "run",
             etc=box / "etc",
+            sockets=sockets if sockets != box / "run" else None,
             env=inside_env(env),
             tmp_bytes=self.tmp_bytes,
             shm_bytes=self.shm_bytes,
@@ -343,7 +361,7 @@ class GradingKernelManager(AsyncKernelManager):
         if self._cgroup is not None:
             self._cgroup.remove()  # kills whatever is left
             self._cgroup = None
-        shutil.rmtree(self._box, ignore_errors=True)
+        _remove_box(self._box)
         self._box = None
         if not ended:
             raise RuntimeError(f"the sandbox {self.sandbox_pid} outlived its kernel")
