@@ -8,6 +8,7 @@ from netcourse.grading.feedback import (
     PLACEHOLDER,
     REDACTED,
     HideHiddenTests,
+    inert_markdown,
     secret_lines,
     without_hidden_tests,
 )
@@ -107,3 +108,22 @@ def test_published_pages_run_no_script_and_stay_within_the_cap(tmp_path, monkeyp
     assert page.startswith('<html><head><meta http-equiv="Content-Security-Policy"')
     assert "default-src 'none'" in page and "ok" in page
     assert "over the" in (target / "big.html").read_text()
+
+
+HOSTILE_MARKDOWN = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "[x]( JavaScript:alert(1))",
+    "<iframe src=x></iframe>",
+    "<form></form>",
+]
+
+
+def test_markdown_for_the_formgrader_stays_as_written_unless_it_could_act():
+    honest = "# Answer\n\n`a < b`, [docs](https://docs.python.org), ![plot](plot.png)\n\n- [ ] todo"
+    assert inert_markdown(honest) == honest
+    for hostile in HOSTILE_MARKDOWN:
+        safe = inert_markdown(hostile).lower()
+        assert not any(
+            word in safe for word in ("<script", "onerror", "javascript", "<iframe", "<form")
+        )

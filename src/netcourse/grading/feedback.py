@@ -17,6 +17,7 @@ pages out of the scratch course.
 
 from __future__ import annotations
 
+import html.parser
 import json
 import re
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import List
 
 from ..course.cells import is_test_cell, nbgrader_meta
 
@@ -43,6 +45,10 @@ MARKDOWN_TAGS = {"a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div
                  "pre", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead",
                  "tr", "ul"}  # fmt: skip
 MARKDOWN_ATTRIBUTES = {"a": ["href", "title"], "img": ["src", "alt", "title"], "*": ["class"]}
+MARKDOWN_PROTOCOLS = ("http", "https", "mailto")
+# What markdown2html itself adds to plain markdown: heading anchors, task lists, alignment.
+RENDERED_ATTRIBUTES = {"alt", "class", "disabled", "href", "id", "src", "start", "style", "title",
+                       "type"}  # fmt: skip
 
 
 def without_hidden_tests(source: str) -> str:
@@ -103,8 +109,47 @@ def safe_markdown(source: str) -> str:
         markdown2html(source),
         tags=MARKDOWN_TAGS,
         attributes=MARKDOWN_ATTRIBUTES,
-        protocols=["http", "https", "mailto"],
+        protocols=list(MARKDOWN_PROTOCOLS),
     )
+
+
+class _Inert(html.parser.HTMLParser):
+    """Finds whether rendered markdown holds anything beyond what plain markdown renders to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inert = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        checkbox = tag == "input" and values.get("type") == "checkbox" and "disabled" in values
+        style = values.get("style") or ""
+        urls = [values.get(name) or "" for name in ("href", "src")]
+        self.inert &= (
+            (tag in MARKDOWN_TAGS or checkbox)
+            and set(values) <= RENDERED_ATTRIBUTES
+            and re.fullmatch(r"(text-align: *(left|right|center);? *)?", style) is not None
+            and all(_safe_url(url) for url in urls)
+        )
+
+
+def _safe_url(url: str) -> bool:
+    scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.-]*):", url)
+    return scheme is None or scheme.group(1).lower() in MARKDOWN_PROTOCOLS
+
+
+def inert_markdown(source: str) -> str:
+    """A markdown cell's source as written when it renders to nothing that acts, else safe HTML.
+
+    The formgrader renders markdown unsanitized; an honest student's answer
+    stays byte for byte what they wrote.
+    """
+    from nbconvert.filters import markdown2html
+
+    parser = _Inert()
+    parser.feed(markdown2html(source))
+    parser.close()
+    return source if parser.inert else safe_markdown(source)
 
 
 def _source_cells(resources: dict, config) -> list[dict]:
@@ -125,6 +170,12 @@ def _source_cells(resources: dict, config) -> list[dict]:
 
 class HideHiddenTests(NbGraderPreprocessor):
     """Keep the instructor's tests and solutions out of feedback (see the module docstring)."""
+
+    # nbconvert configures this for every preprocessor; nbgrader's base class declares it
+    # without config=True, which made nbgrader warn on every feedback page (as GetGrades does).
+    display_data_priority = List(NbGraderPreprocessor.display_data_priority.default()).tag(
+        config=True
+    )
 
     def preprocess(self, nb: NotebookNode, resources: dict):
         # Without the source at hand, the graded notebook's test cells (the

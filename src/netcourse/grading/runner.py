@@ -168,13 +168,20 @@ def _keep_results(
 
 
 def _export_graded(source: Path, target: Path) -> None:
-    """The graded notebooks for the formgrader, with outputs that cannot run script there."""
+    """The graded notebooks for the formgrader, with nothing that can run script there."""
     from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+    from .feedback import inert_markdown
 
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     for path in sorted(source.glob("*.ipynb")):
-        notebook, _ = SanitizeHTML().preprocess(nbformat.read(path, as_version=4), {})
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                cell.outputs = SanitizeHTML().sanitize_code_outputs(cell.outputs)
+            elif cell.cell_type == "markdown":
+                cell.source = inert_markdown(cell.source)
         nbformat.write(notebook, target / path.name)
     copy_nbgrader_files(source, target)
 
