@@ -38,7 +38,7 @@ from .lab_server import TOKEN, get, running_lab
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-ASSIGNMENTS = ["00-welcome", "01-layers-and-addresses"]
+ASSIGNMENTS = ["00-welcome", "01-layers-and-addresses", "03-blocking-and-nonblocking-io"]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"
 CHROMIUM_ARGS = [
     "--no-sandbox",

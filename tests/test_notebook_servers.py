@@ -1,4 +1,4 @@
-"""The server exercises of notebooks 02 and 05, taken from the notebooks: stub and reference."""
+"""The server exercises of notebooks 02, 03 and 05, taken from the notebooks: stub and reference."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from .conftest import QUEUES_AND_POOLS, ROOT
 from .notebook_tools import load_answers
 
 TCP_SOCKETS = "02-tcp-sockets/02-tcp-sockets.ipynb"
+BLOCKING_IO = "03-blocking-and-nonblocking-io/03-blocking-and-nonblocking-io.ipynb"
 # (notebook, answer cell, function, how it is checked)
 EXERCISES = [
     (TCP_SOCKETS, "blocking-echo-server", "serve", lambda f: check_server(f, "sequential")),
     (TCP_SOCKETS, "udp-echo-server", "serve_udp", check_udp_server),
+    (BLOCKING_IO, "selectors-echo-server", "serve", lambda f: check_server(f, "selectors")),
     (
         QUEUES_AND_POOLS,
         "pool-echo-server",

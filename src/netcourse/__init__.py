@@ -9,7 +9,9 @@ it is used, so ``import netcourse`` stays fast:
 * ``nc.doctor()``: is this machine ready for the course?
 * the tools of single topics: ``nc.pcap``, ``nc.packets``, ``nc.widgets``,
   ``nc.localnet`` (01); ``nc.framing``, ``nc.serving``, ``nc.load``,
-  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.workloads``,
+  ``nc.sockstates``, ``nc.tcp_sequence`` (02); ``nc.descriptors``,
+  ``nc.timeline``, ``nc.nonblocking``, ``nc.multiplexing``, ``nc.reactor`` (03);
+  ``nc.workloads``,
   ``nc.queuebench``, ``nc.echo_pools`` (05); ``nc.compat`` for names that
   newer Pythons have and older ones lack;
 * the ``%%demo`` cell magic, which skips long or blocking demonstrations while
@@ -34,16 +36,21 @@ __all__ = ["checks", "doctor", "is_grading"]
 # nc.<name> -> the module it stands for, imported on first use
 TOOLS = {
     "compat": "netcourse.compat",
+    "descriptors": "netcourse.tools.descriptors",
     "echo_pools": "netcourse.tools.echo_pools",
     "framing": "netcourse.tools.framing",
     "load": "netcourse.tools.load",
     "localnet": "netcourse.tools.localnet",
+    "multiplexing": "netcourse.tools.multiplexing",
+    "nonblocking": "netcourse.tools.nonblocking",
     "packets": "netcourse.tools.packets",
     "pcap": "netcourse.tools.pcap",
     "queuebench": "netcourse.tools.queuebench",
+    "reactor": "netcourse.tools.reactor",
     "serving": "netcourse.tools.serving",
     "sockstates": "netcourse.tools.sockstates",
     "tcp_sequence": "netcourse.tools.tcp_sequence",
+    "timeline": "netcourse.tools.timeline",
     "widgets": "netcourse.tools.widgets",
     "workloads": "netcourse.tools.workloads",
 }

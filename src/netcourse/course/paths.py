@@ -28,13 +28,11 @@ class Course:
 
     def assignments(self) -> list[str]:
         """Names of the assignment folders in solutions/, in course order."""
-        if not self.source.is_dir():
-            return []
-        return sorted(
-            p.name
-            for p in self.source.iterdir()
-            if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
-        )
+        return [folder.name for folder in _assignment_folders(self.source)]
+
+    def released_assignments(self) -> list[Path]:
+        """The assignment folders of notebooks/ (the student release), in course order."""
+        return _assignment_folders(self.release)
 
     def notebooks(self, assignment: str) -> list[str]:
         """File names of the notebooks an assignment consists of."""
@@ -51,8 +49,27 @@ class Course:
         return list(dict.fromkeys(names)) or known
 
 
+def _assignment_folders(tree: Path) -> list[Path]:
+    if not tree.is_dir():
+        return []
+    return sorted(
+        p
+        for p in tree.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and any(p.glob("*.ipynb"))
+    )
+
+
 def _is_course_root(path: Path) -> bool:
     return (path / CONFIG_FILE).is_file() and (path / SOURCE_DIR).is_dir()
+
+
+def course_above(start: Path) -> Course | None:
+    """The course whose root is ``start`` or a folder above it, if there is one."""
+    here = start.resolve()
+    for candidate in (here, *here.parents):
+        if _is_course_root(candidate):
+            return Course(candidate)
+    return None
 
 
 def find_course(start: Path | None = None) -> Course:
@@ -62,9 +79,9 @@ def find_course(start: Path | None = None) -> Course:
     install), so ``netcourse`` works from any folder on a developer's machine.
     """
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if _is_course_root(candidate):
-            return Course(candidate)
+    course = course_above(here)
+    if course is not None:
+        return course
     package_tree = Path(__file__).resolve().parents[3]  # src/netcourse/course/paths.py
     if _is_course_root(package_tree):
         return Course(package_tree)

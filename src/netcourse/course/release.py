@@ -7,10 +7,26 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..errors import UsageError
 from .nbgrader import IGNORED, make_scratch_course, run_nbgrader
 from .paths import RELEASE_DIR, Course
 
 _SKIPPED_NAMES = {".ipynb_checkpoints", "__pycache__", ".DS_Store"}
+# nbgrader's markers around solutions and hidden tests: never in anything a student gets
+SECRET_MARKERS = (
+    "### BEGIN SOLUTION",
+    "### END SOLUTION",
+    "### BEGIN HIDDEN TESTS",
+    "### END HIDDEN TESTS",
+)
+
+
+def refuse_secrets(notebook: Path) -> None:
+    """Stop unless ``notebook`` is a student release: no solution, no hidden test."""
+    text = notebook.read_text(encoding="utf-8")
+    for marker in SECRET_MARKERS:
+        if marker in text:
+            raise UsageError(f"{notebook} holds {marker!r}: it is not a student release")
 
 
 def generate(course: Course, assignments: list[str], scratch: Path) -> Path:
