@@ -8,7 +8,7 @@ and gradebook.db are created here by nbgrader and are git-ignored.
 execution, scoring and feedback steps below again on its own.
 """
 
-from netcourse.grading.pipeline import FEEDBACK_STEPS, autograde_steps
+from netcourse.grading.pipeline import FEEDBACK_STEPS, autograde_steps, sanitize_steps
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -37,6 +37,9 @@ c.Execute.raise_on_iopub_timeout = False
 # scoring rule (StrictSaveAutoGrades): a test cell passes only when all it
 # shows is its check's report, so no displayed value can fake a pass.
 c.Autograde.autograde_preprocessors = autograde_steps()
+# nbgrader puts each locked cell back as the source has it (hidden tests included);
+# RestoreHiddenTests does so without warning of a changed checksum for each test cell.
+c.Autograde.sanitize_preprocessors = sanitize_steps()
 c.BudgetedExecute.notebook_budget = 480
 # A kernel that will not exit (a non-daemon thread left running) delays
 # shutdown; this bounds the wait before it is killed.

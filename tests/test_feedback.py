@@ -12,6 +12,7 @@ from netcourse.grading.feedback import (
     secret_lines,
     without_hidden_tests,
 )
+from netcourse.grading.pipeline import RestoreHiddenTests, _released, sanitize_steps
 
 TEST_CELL = '''"""checks frame_line"""
 nc.checks.expect_returns(frame_line, ("",), b"\\n", "visible")
@@ -127,3 +128,9 @@ def test_markdown_for_the_formgrader_stays_as_written_unless_it_could_act():
         assert not any(
             word in safe for word in ("<script", "onerror", "javascript", "<iframe", "<form")
         )
+
+
+def test_autograde_puts_hidden_tests_back_without_a_checksum_alarm():
+    assert RestoreHiddenTests in sanitize_steps()
+    released = _released(TEST_CELL)
+    assert "secret input" not in released and "visible" in released and "after" in released

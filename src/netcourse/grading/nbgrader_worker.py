@@ -85,7 +85,7 @@ def _api(root: Path, request: Autograde | None = None):
     from traitlets.config.loader import PyFileConfigLoader
 
     from .execute import GradingExecute
-    from .pipeline import FEEDBACK_STEPS, autograde_steps
+    from .pipeline import FEEDBACK_STEPS, autograde_steps, sanitize_steps
 
     os.chdir(root)
     # The course's own config only: a hub's global nbgrader config (an
@@ -95,6 +95,7 @@ def _api(root: Path, request: Autograde | None = None):
     config.Authenticator.plugin_class = NoAuthPlugin
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.db_url = f"sqlite:///{root / GRADEBOOK}"
+    config.Autograde.sanitize_preprocessors = sanitize_steps()
     config.Autograde.autograde_preprocessors = autograde_steps(GradingExecute)
     config.GenerateFeedback.preprocessors = FEEDBACK_STEPS
     config.HTMLExporter.sanitize_html = True
