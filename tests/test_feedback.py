@@ -12,7 +12,7 @@ from netcourse.grading.feedback import (
     secret_lines,
     without_hidden_tests,
 )
-from netcourse.grading.pipeline import RestoreHiddenTests, _released, sanitize_steps
+from netcourse.grading.pipeline import RestoreHiddenTests, released_source, sanitize_steps
 
 TEST_CELL = '''"""checks frame_line"""
 nc.checks.expect_returns(frame_line, ("",), b"\\n", "visible")
@@ -132,5 +132,5 @@ def test_markdown_for_the_formgrader_stays_as_written_unless_it_could_act():
 
 def test_autograde_puts_hidden_tests_back_without_a_checksum_alarm():
     assert RestoreHiddenTests in sanitize_steps()
-    released = _released(TEST_CELL)
+    released = released_source(TEST_CELL)
     assert "secret input" not in released and "visible" in released and "after" in released

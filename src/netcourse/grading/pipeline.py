@@ -34,20 +34,21 @@ class RestoreHiddenTests(OverwriteCells):
     """
 
     def preprocess_cell(self, cell: NotebookNode, resources: dict, cell_index: int):
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id is not None:
-            try:
-                source = self.gradebook.find_source_cell(
-                    grade_id, self.notebook_id, self.assignment_id
-                )
-            except MissingEntry:
-                source = None
-            if source is not None and source.locked and cell.source == _released(source.source):
-                cell.source = source.source
+        source = self._source_cell(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if source is not None and source.locked and cell.source == released_source(source.source):
+            cell.source = source.source
         return super().preprocess_cell(cell, resources, cell_index)
 
+    def _source_cell(self, grade_id: str | None):
+        if grade_id is None:
+            return None
+        try:
+            return self.gradebook.find_source_cell(grade_id, self.notebook_id, self.assignment_id)
+        except MissingEntry:
+            return None
 
-def _released(source: str) -> str:
+
+def released_source(source: str) -> str:
     """A test cell's source as the release has it: without its hidden tests."""
     cell = NotebookNode(cell_type="code", source=source, metadata={})
     ClearHiddenTests(enforce_metadata=False).preprocess_cell(cell, {}, 0)
