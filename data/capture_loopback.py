@@ -1,6 +1,7 @@
-"""Record the course's loopback packet captures (Linux, as root): tcp-echo, udp-echo, http-get.
+"""Record the course's loopback packet captures (Linux, as root): tcp-echo, tcp-echo-late-close,
+udp-echo, http-get.
 
-    sudo .venv/bin/python data/capture_loopback.py [OUTPUT_DIR]
+    sudo .venv/bin/python data/capture_loopback.py [OUTPUT_DIR [SCENARIO ...]]
 
 Each scenario runs a tiny server and client on 127.0.0.1 with an ephemeral
 server port, while a raw AF_PACKET socket on the loopback interface records
@@ -68,8 +69,14 @@ class LoopbackRecorder:
         self._raw.close()
 
 
-def tcp_echo() -> list[tuple[float, bytes]]:
-    """Handshake, two messages echoed, the client closes first, then the server."""
+LATE_CLOSE = 0.5  # seconds tcp-echo-late-close's server waits after the client's FIN
+
+
+def tcp_echo(close_after: float = 0.0) -> list[tuple[float, bytes]]:
+    """Handshake, two messages echoed, the client closes first, then the server.
+
+    The server closes as soon as recv() returns b'' or, ``close_after`` seconds later.
+    """
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -77,6 +84,7 @@ def tcp_echo() -> list[tuple[float, bytes]]:
         with conn:
             while data := conn.recv(1024):
                 conn.sendall(data)
+            time.sleep(close_after)
 
     with LoopbackRecorder(listener.getsockname()[1]) as recorder:
         server = threading.Thread(target=serve)
@@ -133,12 +141,23 @@ def http_get() -> list[tuple[float, bytes]]:
     return recorder.frames
 
 
-SCENARIOS = {"tcp-echo": tcp_echo, "udp-echo": udp_echo, "http-get": http_get}
+def tcp_echo_late_close() -> list[tuple[float, bytes]]:
+    """As tcp-echo, but the server closes LATE_CLOSE s after the client: four segments to end."""
+    return tcp_echo(close_after=LATE_CLOSE)
+
+
+SCENARIOS = {
+    "tcp-echo": tcp_echo,
+    "tcp-echo-late-close": tcp_echo_late_close,
+    "udp-echo": udp_echo,
+    "http-get": http_get,
+}
 
 
 def main() -> None:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent
-    for name, scenario in SCENARIOS.items():
+    wanted = sys.argv[2:] or list(SCENARIOS)  # record only the scenarios named, if any
+    for name, scenario in ((name, SCENARIOS[name]) for name in wanted):
         frames = scenario()
         write_pcap(out / f"{name}.pcap", frames)
         print(f"{name}.pcap: {len(frames)} frames")

@@ -20,6 +20,7 @@ def course() -> Course:
 
 
 QUEUES_AND_POOLS = "05-queues-and-pools/05-queues-and-pools.ipynb"
+COROUTINES = "06-coroutines/06-coroutines.ipynb"
 
 
 def run_netcourse(

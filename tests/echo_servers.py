@@ -1,5 +1,11 @@
 """Reference echo servers, one per kind of the course, written to the checker's contract.
 
+When told to stop, the blocking, thread and pool servers finish the clients
+they are serving; the selector loop, the process pool, gevent's StreamServer
+after its grace second and asyncio before Python 3.12 close them instead.
+The contract (netcourse.checks.echo) allows both: each returns once no
+client is connected.
+
 They live in an importable module because process-pool workers import the
 functions they run. Run as a script, a server listens until stdin closes:
 
@@ -10,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import selectors
 import socket
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.pool import ThreadPool
+
+from netcourse.tools.workloads import process_context
 
 from .echo_workers import CHUNK, accept_forever, adopt, echo_connection
 
@@ -64,14 +71,8 @@ def multiprocessing_thread_pool(listener: socket.socket, stop: threading.Event, 
         pool.join()
 
 
-def process_context() -> multiprocessing.context.BaseContext:
-    """Never fork a process that runs threads: forkserver where it exists, else spawn."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def process_pool(listener: socket.socket, stop: threading.Event, workers: int) -> None:
-    """Worker processes that each accept on the listener they were started with."""
+    """Worker processes that each accept on the listener they were sent as they started."""
     pool = process_context().Pool(workers, initializer=adopt, initargs=(listener,))
     with pool:  # leaving the block terminates the workers
         for _ in range(workers):
@@ -93,9 +94,15 @@ class _Client:
 
 
 def selectors_server(
-    listener: socket.socket, stop: threading.Event, poll_timeout: float | None = None
+    listener: socket.socket,
+    stop: threading.Event,
+    poll_timeout: float | None = None,
+    close_at_stop: bool = True,
 ) -> None:
-    """Non-blocking sockets and one selector; ``poll_timeout`` None waits for an event."""
+    """Non-blocking sockets and one selector; ``poll_timeout`` None waits for an event.
+
+    When stopped it closes the connections still open (unless ``close_at_stop`` is false).
+    """
     listener.setblocking(False)
     clients: dict[socket.socket, _Client] = {}
     with selectors.DefaultSelector() as selector:
@@ -127,7 +134,7 @@ def selectors_server(
                     del clients[client.conn]
                 elif client.events() != key.events:
                     selector.modify(client.conn, client.events(), client)
-        for conn in clients:
+        for conn in clients if close_at_stop else ():
             conn.close()
 
 

@@ -296,6 +296,11 @@ def select_timeout_zero(listener, stop):
     echo_servers.selectors_server(listener, stop, poll_timeout=0)
 
 
+def selectors_forgets_open_clients(listener, stop):
+    """The reference selector loop, returning at stop without closing the clients still open."""
+    echo_servers.selectors_server(listener, stop, close_at_stop=False)
+
+
 async def asyncio_blocking(listener, stop):
     """An async server that calls the blocking socket API, so the event loop never runs."""
     while not stop.is_set():
@@ -327,6 +332,29 @@ def ignore_stop(listener, stop):
     while True:
         conn, _ = listener.accept()
         echo_connection(conn)
+
+
+def joins_each_thread(listener, stop):
+    """A thread per connection, joined as soon as it starts: one client at a time again."""
+    while True:
+        conn, _ = listener.accept()
+        if stop.is_set():
+            conn.close()
+            return
+        thread = threading.Thread(target=echo_connection, args=(conn,))
+        thread.start()
+        thread.join()
+
+
+def calls_the_target(listener, stop):
+    """Thread(target=echo_connection(conn)): the call runs in the accept loop, the thread
+    gets its result (None) as a target and does nothing."""
+    while True:
+        conn, _ = listener.accept()
+        if stop.is_set():
+            conn.close()
+            return
+        threading.Thread(target=echo_connection(conn), daemon=True).start()
 
 
 def lingering_threads(listener, stop):
@@ -436,6 +464,7 @@ CORPUS = [
     wrong(crash_on_reset, {"reset"}, "serve() raised ConnectionResetError", kind="sequential"),
     wrong(crash_on_reset_threads, {"reset"}, "escaped your server's code", kind="threads"),
     wrong(asyncio_crash_on_reset, {"reset"}, "ConnectionResetError", kind="asyncio"),
+    wrong(selectors_forgets_open_clients, {"stop"}, "never closed", kind="selectors"),
     wrong(busy_poll, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(select_timeout_zero, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(
@@ -451,6 +480,15 @@ CORPUS = [
     wrong(gevent_serve_forever, {"stop"}, "wait on stop", kind="gevent"),
     wrong(ignore_stop, {"stop"}, "did not return within", kind="sequential"),
     wrong(lingering_threads, {"leaks"}, "more threads are running", kind="threads"),
+    wrong(
+        joins_each_thread,
+        {"head-of-line", "concurrent"},
+        "one connection at a time",
+        kind="threads",
+    ),
+    wrong(
+        calls_the_target, {"head-of-line", "concurrent"}, "one connection at a time", kind="threads"
+    ),
     wrong(
         ignores_workers, {"bounded-workers"}, "its bound is 4", kind="thread-pool", workers=WORKERS
     ),

@@ -38,7 +38,14 @@ from .lab_server import TOKEN, get, running_lab
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-ASSIGNMENTS = ["00-welcome", "01-layers-and-addresses", "03-blocking-and-nonblocking-io"]
+ASSIGNMENTS = [
+    "00-welcome",
+    "01-layers-and-addresses",
+    "03-blocking-and-nonblocking-io",
+    "04-processes-threads-gil",
+    "06-coroutines",
+    "07-capstone",
+]
 WIDGET_NOTEBOOK = "01-layers-and-addresses"
 CHROMIUM_ARGS = [
     "--no-sandbox",

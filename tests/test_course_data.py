@@ -1,6 +1,7 @@
 """Files an assignment ships beside its notebook are copies of data/, kept byte for byte."""
 
 import filecmp
+import importlib.util
 
 from .conftest import ROOT
 
@@ -24,3 +25,11 @@ def test_every_capture_in_data_has_a_readme_entry():
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     for path in DATA.glob("*.pcap"):
         assert f"`{path.name}`" in readme
+
+
+def test_every_scenario_of_the_capture_script_has_its_capture():
+    spec = importlib.util.spec_from_file_location("capture_loopback", DATA / "capture_loopback.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    recorded = sorted(f"{name}.pcap" for name in script.SCENARIOS)
+    assert recorded == sorted(path.name for path in DATA.glob("*.pcap"))

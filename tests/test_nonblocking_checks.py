@@ -116,6 +116,10 @@ def returns_text(sock):
     return data.decode("latin-1"), ended
 
 
+def returns_a_list(sock):
+    return list(drain(sock))
+
+
 def returns_the_chunks(sock):
     chunks = []
     while True:
@@ -192,6 +196,7 @@ class TestDrain(ThreeWays):
         wrong(reads_with_a_timeout, {"stays-non-blocking"}, "timeout 0.05 s mode"),
         wrong(returns_text, {"returns-bytes"}, "whose data is bytes"),
         wrong(returns_the_chunks, {"returns-bytes"}, "data is a list"),
+        wrong(returns_a_list, {"returns-bytes"}, "return a tuple"),
         wrong(returns_the_data_alone, {"returns-bytes"}, "return a pair"),
         wrong(drops_the_last_bytes, {"end-of-stream"}, "the bytes read before the end"),
         wrong(empty_means_closed, {"would-block", "end-of-stream"}, "only b'' means"),

@@ -192,11 +192,15 @@ def _returns_bytes(drain: Drain) -> None:
             f"{LABEL} returned {short_repr(result, 40)} alone: return a pair, (data, ended), "
             "so that the caller also learns whether the peer has finished sending"
         )
-    if isinstance(result, tuple | list) and len(result) == 2:
+    if isinstance(result, list) and len(result) == 2:
+        raise CheckFailure(
+            f"{LABEL} returned a list, {short_repr(result, 40)}: return a tuple, (data, ended)"
+        )
+    if isinstance(result, tuple) and len(result) == 2:
         first = type(result[0]).__name__
         raise CheckFailure(
-            f"{LABEL} returned a {type(result).__name__} whose data is a {first}: return a "
-            "tuple (data, ended) whose data is bytes (b''.join(chunks), or bytes(buffer))"
+            f"{LABEL} returned a tuple whose data is a {first}: return (data, ended) whose "
+            "data is bytes (b''.join(chunks), or bytes(buffer))"
         )
     raise CheckFailure(f"{LABEL} returned {short_repr(result, 40)}; return (data, ended)")
 

@@ -14,8 +14,8 @@ import sys
 from ..errors import UsageError
 
 COMMAND_MODULES = [
-    "doctor", "lab", "release", "kit", "site", "grade", "check_echo", "load", "check_queue",
-    "check_pool",
+    "doctor", "lab", "release", "kit", "site", "grade", "check_echo", "load", "bench",
+    "check_queue", "check_pool",
 ]  # fmt: skip
 
 

@@ -1,18 +1,22 @@
 """An echo server on a pool of processes that each run a pool of threads (notebook 05).
 
 Worker processes import the functions they run by module and name, so these
-live in a module, not in a notebook cell. Each worker process inherits the
-listening socket as it starts and accepts on it itself: the kernel hands each
-new connection to one of the processes waiting in ``accept()``, and that
-process serves it on one of its threads.
+live in a module, not in a notebook cell. Each worker process gets the
+listening socket as it starts: it is an argument of the pool's initializer,
+so multiprocessing pickles it and sends its file descriptor to the worker
+(forkserver and spawn; a forked worker would have inherited it). Each worker
+then accepts on it itself: the kernel hands each new connection to one of
+the processes waiting in ``accept()``, and that process serves it on one of
+its threads. A connection socket never travels between processes.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
+
+from .workloads import process_context
 
 CHUNK = 65536
 _listener: socket.socket | None = None
@@ -29,7 +33,7 @@ def echo_client(conn: socket.socket) -> None:
 
 
 def _adopt(listener: socket.socket) -> None:
-    """Each worker process's initializer: keep the listening socket it was started with."""
+    """Each worker process's initializer: keep the listening socket it was sent as it started."""
     global _listener
     _listener = listener
 
@@ -42,12 +46,6 @@ def _accept_on_threads(threads: int) -> None:
             pool.submit(echo_client, conn)
 
 
-def start_context() -> multiprocessing.context.BaseContext:
-    """Never fork a process that runs threads (a kernel does): forkserver where it exists."""
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-
-
 def serve_processes(
     listener: socket.socket, stop: threading.Event, workers: int, threads: int = 4
 ) -> None:
@@ -55,9 +53,10 @@ def serve_processes(
 
     At most ``workers * threads`` clients are served at once; the others are
     accepted and wait in a process's task queue. Leaving the pool's ``with``
-    block terminates the processes, which is how their endless accept loops end.
+    block terminates the processes, which is how their endless accept loops end;
+    the connections they still serve end with them.
     """
-    pool = start_context().Pool(workers, initializer=_adopt, initargs=(listener,))
+    pool = process_context().Pool(workers, initializer=_adopt, initargs=(listener,))
     with pool:
         for _ in range(workers):
             pool.apply_async(_accept_on_threads, (threads,))

@@ -41,6 +41,7 @@ class LoadResult:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     finished: list[float] = field(default_factory=list)  # seconds since the start
+    first_echoes: list[float] = field(default_factory=list)  # each client's first, since the start
     errors: int = 0
     first_error: str = ""
     cpu_seconds: float = (
@@ -123,13 +124,13 @@ class LoadResult:
 
 
 class _Client:
-    __slots__ = ("done", "events", "received", "sent", "sock", "started")
+    __slots__ = ("done", "echoed", "events", "received", "sent", "sock", "started")
 
     def __init__(self) -> None:
         self.sock: socket.socket | None = None
         self.sent = self.received = 0
         self.started = 0.0
-        self.done = False
+        self.done = self.echoed = False
         self.events = 0  # what the selector watches for; changed only when it must be
 
 
@@ -220,6 +221,9 @@ class _Run:
     def complete(self, client: _Client, now: float) -> None:
         self.result.latencies.append(now - client.started)
         self.result.finished.append(now - self.start)
+        if not client.echoed:
+            client.echoed = True
+            self.result.first_echoes.append(now - self.start)
         if self.result.reconnect:
             self.close(client)
         self.begin(client, now)

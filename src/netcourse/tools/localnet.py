@@ -42,7 +42,8 @@ class PortRange:
         return isinstance(port, int) and self.first <= port <= self.last
 
 
-def _run(command: list[str]) -> str | None:
+def command_output(command: list[str]) -> str | None:
+    """What a command prints, or None when it cannot run or fails."""
     try:
         done = subprocess.run(
             command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT, check=True
@@ -62,7 +63,7 @@ def _linux_range() -> PortRange | None:
 
 def _bsd_range() -> PortRange | None:
     names = ["net.inet.ip.portrange.first", "net.inet.ip.portrange.last"]
-    output = _run(["sysctl", "-n", *names])
+    output = command_output(["sysctl", "-n", *names])
     numbers = [int(n) for n in (output or "").split()]
     if len(numbers) != 2:
         return None
@@ -72,7 +73,7 @@ def _bsd_range() -> PortRange | None:
 def _windows_range() -> PortRange | None:
     command = ["netsh", "int", "ipv4", "show", "dynamicport", "tcp"]
     # The labels are translated on non-English Windows; the two numbers come in this order.
-    numbers = [int(n) for n in re.findall(r":\s*(\d+)", _run(command) or "")]
+    numbers = [int(n) for n in re.findall(r":\s*(\d+)", command_output(command) or "")]
     if len(numbers) < 2:
         return None
     start, count = numbers[:2]

@@ -161,7 +161,7 @@ def serve_echo(
     def on_accept() -> None:
         try:
             conn, _ = listener.accept()
-        except BlockingIOError:
+        except (BlockingIOError, ConnectionAbortedError):  # taken by another, or reset (BSD)
             return
         if stop.is_set():  # the checker's wake-up connection
             conn.close()

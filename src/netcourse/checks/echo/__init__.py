@@ -7,8 +7,9 @@ You never create the listening socket and never choose a port. The checker
 (or ``nc.serving.running`` in an experiment) creates a TCP socket
 listening on 127.0.0.1 with an ephemeral port and calls your function with it
 and with a way to tell it to stop. Your function serves clients until it is
-told to stop, then returns promptly (within a few seconds), leaving nothing
-running: no threads, no worker processes, no open connections.
+told to stop; from then on it accepts no new client, and it returns promptly
+(within a few seconds) once no client is connected, leaving nothing running:
+no threads, no worker processes, no open connections.
 
 ================  ===================================================  ===========================
 kind              your function                                         ``stop`` is
@@ -32,9 +33,18 @@ kind              your function                                         ``stop``
   without monkey-patching).
 * **Stopping.** The checker sets ``stop`` and then connects once and closes
   that connection at once. So a server waiting in ``accept()`` (or in
-  ``select()``) wakes up, sees ``stop.is_set()``, and returns; that last
-  connection needs no reply. An ``asyncio`` server simply
+  ``select()``) wakes up, sees ``stop.is_set()``, and accepts no more; that
+  last connection needs no reply. An ``asyncio`` server simply
   ``await stop.wait()``; a ``gevent`` server ``stop.wait()`` in a greenlet.
+  A client may still be connected when ``stop`` is set. The server may go on
+  serving it until it leaves (the blocking server finishes its client; a
+  pool's ``with`` block waits for its workers; an asyncio server's
+  ``wait_closed()`` waits for its connections from Python 3.12) or close its
+  connection (a selector loop that ends, a process pool that terminates its
+  workers): either way it returns within a few seconds of the last client
+  leaving. The checker never waits for a server to return while a client of
+  its own is still connected, and the ``stop`` check sets ``stop`` while one
+  is connected and idle, then closes it.
 * Pool servers run at most ``workers`` workers (threads or processes) at a
   time, and shut the pool down before returning. Functions that run in worker
   processes must live in an importable module (Python 3.14 starts workers

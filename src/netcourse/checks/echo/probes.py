@@ -62,7 +62,8 @@ IDLE_WINDOW = 0.5
 IDLE_SHARE = 0.5  # of what a spinning thread gets in the same window, however busy the machine
 IDLE_FLOOR = 0.02  # of one CPU: below this, no server is busy-waiting
 SPIN_BLOCK = 256 * 2**10  # hashed over and over by the yardstick, a fraction of a ms each time
-STOP_PATIENCE = 3.0
+STOP_PATIENCE = 3.0  # seconds a server has to return once stop is set and its last client left
+STOP_SEEN = 0.3  # seconds the stop check's client stays connected after stop is set
 STARTUP_PATIENCE = 10.0  # a process pool on a busy machine may take seconds to start
 FILES_PER_CLIENT = 2  # a client's socket and, in this process, the server's end of it
 SPARE_FILES = 64
@@ -533,9 +534,13 @@ def stop(trial: Trial) -> None:
     target = trial.target
     if not isinstance(target, Server):
         raise SkipCheck("only for a server run by check_server()")
+    # A client is connected and idle when stop is set; the server may serve it to its end
+    # or close it, but once it has left the server must return.
     with clients(target, 1) as (sock,):
-        drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target)
-    if not target.stop(STOP_PATIENCE):
+        drive([Exchange(sock, SHORT_MESSAGE)], target)
+        target.request_stop()
+        target.run.join(STOP_SEEN)
+    if not target.run.join(STOP_PATIENCE):
         raise CheckFailure(_stop_advice(target))
     if isinstance(target.run.error, NotImplementedError):
         target.check_running()  # not attempted
@@ -586,7 +591,9 @@ def _reset_advice() -> str:
 
 
 def _stop_advice(server: Server) -> str:
-    head = f"serve() did not return within {STOP_PATIENCE:g} s of being told to stop: "
+    head = (
+        f"serve() did not return within {STOP_PATIENCE:g} s after stop, once no client was left: "
+    )
     if server.kind == "asyncio":
         return head + "`await stop.wait()`, then close the server (leaving `async with server:`)"
     if server.kind == "gevent":

@@ -112,7 +112,7 @@ class Server:
         async def main() -> None:
             loop = asyncio.get_running_loop()
             if self._on_error:
-                loop.set_exception_handler(lambda _, context: self._on_error(_async_error(context)))
+                loop.set_exception_handler(self._async_exception)
             stop = self._stop = asyncio.Event()
             self._set_stop = lambda: loop.call_soon_threadsafe(stop.set)
             self._loop_ready.set()
@@ -125,6 +125,11 @@ class Server:
             await coroutine
 
         asyncio.run(main())
+
+    def _async_exception(self, loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # A client's task cancelled as the loop ends is no fault; Python 3.11's streams log it.
+        if not isinstance(context.get("exception"), asyncio.CancelledError):
+            self._on_error(_async_error(context))
 
     def _run_gevent(self) -> None:
         import gevent.event
@@ -235,7 +240,7 @@ class Server:
 
     def children(self) -> list[psutil.Process]:
         """Child processes started since the server started, multiprocessing's helpers aside."""
-        helpers = _multiprocessing_helpers()
+        helpers = multiprocessing_helpers()
         try:
             found = self._me.children(recursive=True)
         except psutil.Error:
@@ -295,7 +300,7 @@ def _alive(process: psutil.Process) -> bool:
         return False
 
 
-def _multiprocessing_helpers() -> set[int]:
+def multiprocessing_helpers() -> set[int]:
     """Pids of multiprocessing's resource tracker and fork server: long-lived by design."""
     # Looked up defensively: another thread may be importing these modules right now.
     tracker = getattr(
