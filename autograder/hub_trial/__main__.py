@@ -209,12 +209,6 @@ def trial(args: argparse.Namespace) -> int:
                     say(f"   cleanup left: {left}")
         times = {**TIMES, **{f"drive: {k}": v for k, v in result.get("times", {}).items()}}
         (args.artifacts / "times.json").write_text(json.dumps(times, indent=1))
-        if bridges := result.get("bridges"):
-            applied = [name for name, what in bridges.items() if what.startswith("applied")]
-            say(
-                f"   bridges applied: {', '.join(applied) or 'none'}; not needed: "
-                f"{', '.join(sorted(set(bridges) - set(applied))) or 'none'}"
-            )
         print(summary(ok, result.get("scores", {}), elapsed()), flush=True)
     return 0 if ok else 1
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import pwd
-import re
 import shutil
 import sys
 import time
@@ -22,18 +21,11 @@ from pathlib import Path
 
 from . import browser
 from .answers import EXPECTED, answer, hidden_lines, hidden_shown, score_shown, solution_bodies
-from .bridges import (
-    BRIDGES,
-    GRADE_OPTIONS,
-    OUTSIDE_A_SERVER,
-    bridge_note,
-    feedback_gaps,
-    formgrader_gaps,
-)
+from .checks import FEEDBACK_FILES, feedback_gaps, formgrader_gaps
 from .machine import as_user
-from .plan import ASSIGNMENTS, CODE, EXCHANGE, INSTRUCTOR, PREFIX, SRC, STATE, STUDENTS, VENV
+from .plan import ASSIGNMENTS, EXCHANGE, INSTRUCTOR, PREFIX, SRC, STATE, STUDENTS
 from .progress import TIMES, continue_clock, say, step
-from .rest import Api, Failure, expect, nbgrader_value, type_in_terminal
+from .rest import Api, expect, nbgrader_value, type_in_terminal
 
 SERVERS_WAIT = 180  # seconds for every server to be ready
 GRADE_WAIT = 1800  # seconds for `netcourse grade` in the terminal
@@ -51,9 +43,7 @@ class Trip:
         self.assignments = list(ASSIGNMENTS)
         self.artifacts = Path(state["artifacts"])
         self.servers: dict[str, Api] = {}
-        self.bridges: dict[str, str] = {}  # bridge -> what it did, or "not needed"
         self.scores: dict = {}
-        self.scratch: Path | None = None
 
     @property
     def instructor(self) -> Api:
@@ -61,10 +51,6 @@ class Trip:
 
     def formgrader(self, method: str, path: str, **kw):
         return self.instructor.call(method, "/formgrader/api" + path, **kw)
-
-    def bridged(self, name: str, what: str) -> None:
-        self.bridges[name] = what
-        say(f"   {bridge_note(name)}: {what}")
 
     # -- the hub
 
@@ -269,32 +255,22 @@ class Trip:
         )
         shutil.rmtree(probe)
         output = graded.stdout + graded.stderr
-        if graded.returncode == 0:
-            self.bridged("grade-in-terminal", "not needed: it grades from a plain shell too")
-        elif OUTSIDE_A_SERVER in output:
-            self.bridged(
-                "grade-in-terminal",
-                "applied: from a plain shell it fails ("
-                f"{OUTSIDE_A_SERVER}), so it is graded in a JupyterLab terminal",
-            )
-        else:
-            raise Failure(f"netcourse grade from a plain shell failed: {output[-1500:]}")
+        expect(
+            graded.returncode == 0, f"netcourse grade from a plain shell failed: {output[-1500:]}"
+        )
 
     def grade(self) -> None:
         """Type ``netcourse grade`` into the instructor's JupyterLab terminal; check the scores."""
-        options = " ".join(GRADE_OPTIONS)
         command = (
             f"cd {self.root} && netcourse grade submitted --jobs {self.state['jobs']} "
             "--json grades.json --csv grades.csv --feedback feedback "
-            f"--gradebook gradebook.db {options}"
+            "--gradebook gradebook.db"
         )
         say(f"   typed into {INSTRUCTOR}'s terminal: {command}")
         log = self.artifacts / "grade.log"
         status = type_in_terminal(self.instructor, command, GRADE_WAIT, log)
         text = log.read_text()
         expect(status == 0, f"netcourse grade exited {status}: {text[-1500:]}")
-        if kept := re.search(r"scratch course kept in (\S+)", text):
-            self.scratch = Path(kept.group(1))
         grades = json.loads((self.root / "grades.json").read_text())
         expect(not grades.get("errors"), f"grading errors: {grades.get('errors')}")
         for name, kind in STUDENTS.items():
@@ -348,28 +324,9 @@ class Trip:
                 }
         return listed
 
-    def as_instructor(self, *args: str) -> str:
-        """Run a bridge as the instructor; return what it printed."""
-        ran = as_user(
-            INSTRUCTOR,
-            [f"{VENV}/bin/python", "-m", "hub_trial.bridges", *args],
-            env={"PYTHONPATH": str(CODE)},
-            cwd=self.root,
-        )
-        return ran.stdout.strip()
-
     def formgrader_lists_grades(self) -> dict:
         listed = self.formgrader_lists()
         (self.artifacts / "formgrader-as-graded.json").write_text(json.dumps(listed, indent=1))
-        if gaps := formgrader_gaps(listed, self.scores):
-            done = self.as_instructor("autograded", str(self.root), str(self.scratch), self.course)
-            self.bridged(
-                "formgrader-scores",
-                f"applied: {len(gaps)} submissions listed as not graded, score 0; {done}",
-            )
-            listed = self.formgrader_lists()
-        else:
-            self.bridged("formgrader-scores", "not needed: the formgrader lists every grade")
         expect(
             not (gaps := formgrader_gaps(listed, self.scores)),
             f"the formgrader lists these wrongly: {gaps}",
@@ -387,13 +344,8 @@ class Trip:
         return listed
 
     def release_feedback(self) -> None:
-        if gaps := feedback_gaps(self.root):
-            done = self.as_instructor("feedback", str(self.root))
-            self.bridged(
-                "feedback-files", f"applied: {len(gaps)} feedback folders lacked them; {done}"
-            )
-        else:
-            self.bridged("feedback-files", "not needed: the pages are ready to release")
+        gaps = feedback_gaps(self.root)
+        expect(not gaps, f"feedback folders without {' or '.join(FEEDBACK_FILES)}: {gaps}")
         for a in self.assignments:
             nbgrader_value(
                 self.formgrader("POST", f"/assignment/{a}/release_feedback"),
@@ -516,7 +468,7 @@ def main() -> int:
     state = json.loads(STATE.read_text())
     continue_clock(state["elapsed"])
     trip = Trip(state)
-    result: dict = {"ok": False, "times": TIMES, "bridges": trip.bridges}
+    result: dict = {"ok": False, "times": TIMES}
     try:
         round_trip(trip, result)
         result["ok"] = True
@@ -524,8 +476,6 @@ def main() -> int:
         say(f"FAILED: {type(exc).__name__}: {exc}")
         result["error"] = f"{type(exc).__name__}: {exc}"
     finally:
-        left = {name: BRIDGES[name] for name in BRIDGES if name not in trip.bridges}
-        result["bridges_unchecked"] = left
         (trip.artifacts / "results.json").write_text(json.dumps(result, indent=1, default=str))
     return 0 if result["ok"] else 1
 

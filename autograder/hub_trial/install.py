@@ -84,7 +84,7 @@ def snapshot(source: Path, work_tree: bool) -> str:
 
 
 def copy_trial_code() -> None:
-    """This package where every account can import it (the drive's and the bridges' code)."""
+    """This package where every account can import it (the drive's code)."""
     shutil.rmtree(CODE, ignore_errors=True)
     shutil.copytree(Path(__file__).parent, CODE / "hub_trial", ignore=WORK_TREE_JUNK)
     run(["chmod", "-R", "a+rX,go-w", str(CODE)])

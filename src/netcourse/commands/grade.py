@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -25,8 +26,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "grade",
         help="grade a folder of submissions (instructors)",
         description="Grade SUBMISSIONS/<student>/<assignment>/<notebook>.ipynb (or "
-        "SUBMISSIONS/<student>.zip) with nbgrader autograde in scratch space; "
-        "SUBMISSIONS is never modified.",
+        "SUBMISSIONS/<student>.zip) with nbgrader autograde in scratch space, each student's "
+        "kernels in a Linux sandbox of their own; SUBMISSIONS is never modified.",
     )
     add_course_option(grade)
     grade.add_argument("submissions", type=Path, metavar="SUBMISSIONS")
@@ -63,6 +64,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         "`nbgrader export`: a SQLite file (created if missing, e.g. the course's gradebook.db) "
         "or a database URL (postgresql://...)",
     )
+    grade.add_argument(
+        "--autograded",
+        type=Path,
+        metavar="DIR",
+        help="also write the graded notebooks here, in nbgrader's layout (default with "
+        "--gradebook: autograded/, which the formgrader needs to show the grades)",
+    )
     grade.add_argument("--json", type=Path, metavar="FILE", help="also write the grades as JSON")
     grade.add_argument(
         "--csv", type=Path, default=Path("grades.csv"), metavar="FILE", help="default: %(default)s"
@@ -88,6 +96,12 @@ def register(commands: argparse._SubParsersAction) -> None:
             help=f"{what} (default: %(default)s)",
         )
     grade.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="grade where Linux namespaces are unavailable (macOS, Windows, some containers): "
+        "submissions then run with your rights, so use it only for submissions you trust",
+    )
+    grade.add_argument(
         "--keep-scratch",
         action="store_true",
         help="keep the scratch course (nbgrader's folders and logs) for inspection",
@@ -97,9 +111,11 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def _grade(args: argparse.Namespace, extra: list[str]) -> int:
     from ..grading.classroom import GradeOptions, grade_class
-    from ..grading.results import summary_table, write_csv, write_json
+    from ..grading.progress import Progress
+    from ..grading.results import summary_line, summary_table, write_csv, write_json
 
     limits = KernelLimits(**{name: getattr(args, name) * scale for _, name, scale, _, _ in LIMITS})
+    autograded = args.autograded or (Path("autograded") if args.gradebook else None)
     options = GradeOptions(
         submissions=args.submissions,
         assignments=args.assignment or [],
@@ -110,14 +126,19 @@ def _grade(args: argparse.Namespace, extra: list[str]) -> int:
         limits=limits,
         cell_timeout=args.cell_timeout,
         gradebook=args.gradebook,
+        autograded_dir=autograded,
+        sandboxed=not args.unsandboxed,
     )
-    outcomes = grade_class(course_of(args), options, log=lambda line: print(line, file=sys.stderr))
+    # SIGTERM ends the run as Ctrl-C does: workers stopped, scratch space removed
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    outcomes = grade_class(course_of(args), options, Progress(sys.stderr))
     print(summary_table(outcomes))
     write_csv(outcomes, args.csv)
     written = [f"grades: {args.csv}", f"feedback: {args.feedback}/"]
     if args.json:
-        write_json(outcomes, args.json)
+        write_json(outcomes, args.json, options.sandboxed)
         written.append(f"json: {args.json}")
-    failed = sum(1 for o in outcomes if o.error)
-    print(f"{len(outcomes)} graded, {failed} with errors; " + ", ".join(written))
+    if autograded:
+        written.append(f"graded notebooks: {autograded}/")
+    print(summary_line(outcomes, options.sandboxed) + "; " + ", ".join(written))
     return 0

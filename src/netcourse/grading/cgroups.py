@@ -85,5 +85,7 @@ class TaskCgroup:
             try:
                 self.path.rmdir()
                 return
+            except FileNotFoundError:
+                return
             except OSError:
                 time.sleep(0.02)

@@ -1,26 +1,26 @@
-"""``netcourse grade``: a class graded through nbgrader, side by side, in scratch space."""
+"""``netcourse grade``: a class graded through nbgrader, side by side, each student sandboxed."""
 
 from __future__ import annotations
 
-import contextlib
+import json
 import queue
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from tqdm import tqdm
 
 from ..course.nbgrader import NbgraderError, make_scratch_course
 from ..course.paths import Course
 from ..errors import UsageError
 from .gradebook import record_outcomes
 from .limits import KernelLimits
-from .protocol import Generate
+from .progress import Progress
+from .protocol import GRADEBOOK, Generate
 from .results import Outcome
-from .runner import GRADEBOOK, AssignmentInfo, GradingSetup, grade_student
-from .submissions import Submission, discover
+from .review import course_lines
+from .runner import AssignmentInfo, GradingSetup, grade_student
+from .scratch import WORKERS_DIR, ScratchFolder
+from .submissions import NO_NOTEBOOK, Submission, discover
 from .worker_client import NbgraderWorker, WorkerError, stop_all
 
 
@@ -35,6 +35,8 @@ class GradeOptions:
     limits: KernelLimits = field(default_factory=KernelLimits)
     cell_timeout: float | None = None
     gradebook: str | None = None  # also record the scores here: a SQLite file or a URL
+    autograded_dir: Path | None = None  # also keep the graded notebooks here (formgrader)
+    sandboxed: bool = True  # False: --unsandboxed
 
 
 def _check_options(course: Course, options: GradeOptions) -> list[str]:
@@ -42,30 +44,47 @@ def _check_options(course: Course, options: GradeOptions) -> list[str]:
         raise UsageError(f"no such folder: {options.submissions}")
     if options.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {options.jobs}")
-    if options.feedback_dir is not None:
-        feedback = options.feedback_dir.resolve()
-        if feedback.is_relative_to(options.submissions.resolve()):
-            raise UsageError(
-                "--feedback must not lie inside SUBMISSIONS: submissions stay untouched"
-            )
+    outputs = {"--feedback": options.feedback_dir, "--autograded": options.autograded_dir}
+    for flag, folder in outputs.items():
+        if folder is not None and folder.resolve().is_relative_to(options.submissions.resolve()):
+            raise UsageError(f"{flag} must not lie inside SUBMISSIONS: submissions stay untouched")
+    if options.sandboxed:
+        _check_sandbox(course, options)
     return course.check_assignments(options.assignments)
 
 
-def _expand(
-    submissions: list[Submission], assignments: list[str], explicit: bool
-) -> list[Submission]:
-    """A problem found for a whole student counts against each assignment asked for."""
-    expanded = []
-    for s in submissions:
-        if s.assignment or not explicit:
-            expanded.append(s)
-        else:
-            expanded += [Submission(s.student, a, problem=s.problem) for a in assignments]
-    return expanded
+def _check_sandbox(course: Course, options: GradeOptions) -> None:
+    """Refuse, in one line, to grade where sandboxes cannot run or could see too much."""
+    from .sandbox import exposed, unavailable
+
+    reason = unavailable()
+    if reason:
+        raise UsageError(
+            f"{reason}; --unsandboxed grades without a sandbox, for submissions you trust"
+        )
+    places = [course.source, options.submissions, Path(tempfile.gettempdir())]
+    for path, bound in exposed(places):
+        raise UsageError(
+            f"{path} lies inside {bound}, which every grading sandbox sees (the Python "
+            "environment): move one of them"
+        )
+
+
+def every_pair(submissions: list[Submission], assignments: list[str]) -> list[Submission]:
+    """One submission per student and assignment: what was found, else why there is none."""
+    found = {(s.student, s.assignment): s for s in submissions if s.assignment}
+    whole = {s.student: s.problem for s in submissions if not s.assignment}
+    if not assignments:
+        return [s for s in submissions if not s.assignment]
+    return [
+        found.get((student, a)) or Submission(student, a, problem=whole.get(student, NO_NOTEBOOK))
+        for student in sorted({s.student for s in submissions})
+        for a in assignments
+    ]
 
 
 def _generate(
-    worker: NbgraderWorker, base: Path, assignment: str, timeout: float
+    worker: NbgraderWorker, course: Course, base: Path, assignment: str, timeout: float
 ) -> AssignmentInfo:
     """Put an assignment's source into the base gradebook; return what it is worth."""
     try:
@@ -74,66 +93,85 @@ def _generate(
         raise NbgraderError(f"generate_assignment {assignment}: {exc}") from None
     if reply.error:
         raise NbgraderError(f"generate_assignment {assignment}: {reply.error}")
-    return AssignmentInfo(reply.max_score, reply.cells, frozenset(reply.grade_ids), reply.course_id)
+    notebooks = [
+        json.loads(path.read_text(encoding="utf-8"))
+        for folder in (course.source, course.release)
+        for path in sorted((folder / assignment).glob("*.ipynb"))
+    ]
+    return AssignmentInfo(
+        reply.max_score,
+        reply.cells,
+        frozenset(reply.grade_ids),
+        reply.course_id,
+        course_lines(notebooks),
+    )
 
 
 def grade_class(
-    course: Course, options: GradeOptions, log: Callable[[str], None] = print
+    course: Course, options: GradeOptions, progress: Progress | None = None
 ) -> list[Outcome]:
     """Grade every submission found; a submission that fails is reported, never fatal."""
+    progress = progress or Progress(None)
     assignments = _check_options(course, options)
     explicit = bool(options.assignments)
-    scratch_dir = (
-        contextlib.nullcontext(tempfile.mkdtemp(prefix="netcourse-grade-"))
-        if options.keep_scratch
-        else tempfile.TemporaryDirectory(prefix="netcourse-grade-")
-    )
-    with scratch_dir as tmp:
-        scratch = Path(tmp)
+    with ScratchFolder(keep=options.keep_scratch) as scratch:
         if options.keep_scratch:
-            log(f"scratch course kept in {scratch}")
+            progress.note(f"scratch course kept in {scratch}")
         discovery = discover(
             course, options.submissions, assignments, explicit, scratch / "unzipped"
         )
         for warning in discovery.warnings:
-            log(f"warning: {warning}")
-        submissions = _expand(discovery.submissions, assignments, explicit)
-        outcomes = [
-            Outcome(s.student, "", error=s.problem) for s in submissions if not s.assignment
-        ]
+            progress.note(f"warning: {warning}")
+        found = sorted({s.assignment for s in discovery.submissions if s.assignment})
+        submissions = every_pair(discovery.submissions, assignments if explicit else found)
+        wanted = sorted({s.assignment for s in submissions if s.assignment})
+        outcomes = [Outcome(s.student, "", error=s.problem)
+                    for s in submissions if not s.assignment]  # fmt: skip
+        if not wanted:
+            return outcomes
         by_student: dict[str, list[Submission]] = {}
         for s in submissions:
             if s.assignment:
                 by_student.setdefault(s.student, []).append(s)
-        if not by_student:
-            return outcomes
-        workers = [NbgraderWorker(scratch / "workers" / str(i)) for i in range(options.jobs)]
+        homes = [scratch / WORKERS_DIR / str(i) for i in range(min(options.jobs, len(by_student)))]
+        workers = [NbgraderWorker(home) for home in homes]
+        sandbox = "each in a sandbox of its own" if options.sandboxed else "UNSANDBOXED"
+        progress.note(
+            f"{len(submissions)} submissions of {len(by_student)} students, {len(workers)} at "
+            f"a time, {sandbox}; preparing {', '.join(wanted)}"
+        )
         try:
             for worker in workers:
                 worker.start()
-            wanted = sorted({s.assignment for subs in by_student.values() for s in subs})
             base = make_scratch_course(course, wanted, scratch / "base")
             setup = GradingSetup(
                 base=base,
                 students_dir=scratch / "students",
-                assignments={a: _generate(workers[0], base, a, options.timeout) for a in wanted},
+                assignments={
+                    a: _generate(workers[0], course, base, a, options.timeout) for a in wanted
+                },
                 timeout=options.timeout,
                 feedback_dir=options.feedback_dir,
                 limits=options.limits,
                 cell_timeout=options.cell_timeout,
+                sandboxed=options.sandboxed,
+                autograded_dir=options.autograded_dir,
             )
-            outcomes += _run_jobs(setup, workers, by_student)
+            outcomes += _run_jobs(setup, workers, by_student, progress)
         finally:
             stop_all()
         if options.gradebook is not None:
             course_id = next(iter(setup.assignments.values())).course_id
             count = record_outcomes(options.gradebook, base / GRADEBOOK, course_id, outcomes)
-            log(f"{count} submissions recorded in {options.gradebook}")
+            progress.note(f"{count} submissions recorded in {options.gradebook}")
     return outcomes
 
 
 def _run_jobs(
-    setup: GradingSetup, workers: list[NbgraderWorker], by_student: dict[str, list[Submission]]
+    setup: GradingSetup,
+    workers: list[NbgraderWorker],
+    by_student: dict[str, list[Submission]],
+    progress: Progress,
 ) -> list[Outcome]:
     """Grade the students side by side, one worker process per job slot."""
     idle: queue.Queue[NbgraderWorker] = queue.Queue()
@@ -143,35 +181,31 @@ def _run_jobs(
     def job(student: str) -> list[Outcome]:
         worker = idle.get()
         try:
-            return grade_student(setup, worker, student, by_student[student])
+            return grade_student(setup, worker, student, by_student[student], progress)
         finally:
             idle.put(worker)
 
     outcomes: list[Outcome] = []
     pool = ThreadPoolExecutor(max_workers=len(workers), thread_name_prefix="grade")
+    progress.begin(sum(len(subs) for subs in by_student.values()))
     try:
         futures = {pool.submit(job, student): student for student in sorted(by_student)}
-        with tqdm(total=len(futures), unit="student", desc="grading", leave=False) as bar:
-            for future in as_completed(futures):
-                student = futures[future]
-                try:
-                    outcomes += future.result()
-                except Exception as exc:  # a bug of ours must not cost the rest of the class
-                    reason = f"internal error while grading: {type(exc).__name__}: {exc}"
-                    outcomes += [
-                        Outcome(
-                            student,
-                            s.assignment,
-                            max_score=setup.assignments[s.assignment].max_score,
-                            error=reason,
-                        )
-                        for s in by_student[student]
-                    ]
-                bar.set_postfix_str(student)
-                bar.update()
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                outcomes += future.result()
+            except Exception as exc:  # a bug of ours must not cost the rest of the class
+                reason = f"internal error while grading: {type(exc).__name__}: {exc}"
+                for s in by_student[student]:
+                    info = setup.assignments[s.assignment]
+                    outcomes.append(Outcome(student, s.assignment, max_score=info.max_score,
+                                            error=reason))  # fmt: skip
+                    progress.finished(outcomes[-1])
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         stop_all()
         raise
+    finally:
+        progress.end()
     pool.shutdown()
     return outcomes

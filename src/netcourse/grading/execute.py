@@ -63,3 +63,18 @@ def _failed(cell: NotebookNode, name: str, reason: str) -> NotebookNode:
     """Give a cell an error output, as if it had raised ``name: reason``."""
     cell.outputs = [new_output("error", ename=name, evalue=reason, traceback=[])]
     return cell
+
+
+class GradingExecute(BudgetedExecute):
+    """The budgeted Execute whose kernels are started by :class:`GradingKernelManager`.
+
+    nbgrader's ``Execute.__init__`` passes ``kernel_manager_class`` as a keyword,
+    which beats ``c.Execute.kernel_manager_class`` from config; a keyword set
+    first is the way in.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        from .sandbox import GradingKernelManager
+
+        kwargs.setdefault("kernel_manager_class", GradingKernelManager)
+        super().__init__(*args, **kwargs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 from dataclasses import asdict, dataclass
 
+LIMITS_VARIABLE = "NETCOURSE_GRADING_LIMITS"  # how the worker hands a kernel its limits (JSON)
+
 try:
     import resource
 except ImportError:  # Windows: grading there runs without limits

@@ -15,12 +15,24 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..course.cells import is_test_cell
 from ..course.nbgrader import last_error_line
-from .protocol import REQUESTS, Autograde, Autograded, Generate, Generated, Scores, decode, encode
+from ..course.paths import CONFIG_FILE
+from .limits import LIMITS_VARIABLE
+from .protocol import (
+    GRADEBOOK,
+    REQUESTS,
+    Autograde,
+    Autograded,
+    Generate,
+    Generated,
+    Scores,
+    decode,
+    encode,
+)
 
 KERNEL_ARGV = [sys.executable, "-m", "netcourse.grading.kernel", "-f", "{connection_file}"]
-KERNEL_PACKAGE: Path | None = None  # this worker's private copy of netcourse, for its kernels
+HOME_VARIABLE = "NETCOURSE_WORKER_HOME"  # the worker's own folder (settings, kernels, log)
+KERNELS_DIR = "kernels"  # in the worker's home: each kernel's own folder while it runs
 
 
 def schema_version_in_process() -> str:
@@ -49,39 +61,53 @@ def _use_in_process_schema_version() -> None:
     nbgrader.api.get_alembic_version = lambda: version
 
 
-def install_kernelspec(package_path: Path) -> None:
-    """Make ``python3``, the kernel the notebooks name, the guarded grading kernel here.
+def install_kernelspec() -> None:
+    """Make ``python3``, the kernel the notebooks name, the grading kernel here.
 
     The folder is this worker's private JUPYTER_DATA_DIR, which Jupyter searches
-    before any other, so the grader's own kernels are never touched. The kernels
-    import netcourse from ``package_path``.
+    before any other, so the grader's own kernels are never touched.
     """
-    python_path = os.pathsep.join(filter(None, [str(package_path), os.environ.get("PYTHONPATH")]))
     spec = {
         "argv": KERNEL_ARGV,
         "display_name": "Python 3 (graded by netcourse)",
         "language": "python",
-        "env": {"PYTHONPATH": python_path},
     }
     folder = Path(os.environ["JUPYTER_DATA_DIR"]) / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
 
 
-def _api(root: Path, budget: float | None = None, cell_timeout: float | None = None):
+def _api(root: Path, request: Autograde | None = None):
+    """nbgrader's API on the scratch course at ``root``, configured for grading ``request``."""
     from nbgrader.apps.api import NbGraderAPI
-    from nbgrader.apps.baseapp import NbGrader
+    from nbgrader.auth import NoAuthPlugin
     from nbgrader.coursedir import CourseDirectory
+    from traitlets.config.loader import PyFileConfigLoader
 
-    os.chdir(root)  # nbgrader reads nbgrader_config.py from the working directory
-    app = NbGrader()
-    app.load_config_file()
-    if budget is not None:
-        app.config.BudgetedExecute.notebook_budget = budget
-    if cell_timeout is not None:
-        app.config.BudgetedExecute.timeout = int(cell_timeout)
-    coursedir = CourseDirectory(config=app.config, root=str(root))
-    return NbGraderAPI(coursedir=coursedir, config=app.config)
+    from .execute import GradingExecute
+    from .pipeline import FEEDBACK_STEPS, autograde_steps, sanitize_steps
+
+    os.chdir(root)
+    # The course's own config only: a hub's global nbgrader config (an
+    # authenticator that needs JUPYTERHUB_USER, another course root or
+    # gradebook) must not change how a scratch course grades.
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(root)).load_config()
+    config.Authenticator.plugin_class = NoAuthPlugin
+    config.CourseDirectory.root = str(root)
+    config.CourseDirectory.db_url = f"sqlite:///{root / GRADEBOOK}"
+    config.Autograde.sanitize_preprocessors = sanitize_steps()
+    config.Autograde.autograde_preprocessors = autograde_steps(GradingExecute)
+    config.GenerateFeedback.preprocessors = FEEDBACK_STEPS
+    config.HTMLExporter.sanitize_html = True
+    if request is not None:
+        config.BudgetedExecute.notebook_budget = request.budget
+        if request.cell_timeout is not None:
+            config.BudgetedExecute.timeout = int(request.cell_timeout)
+        config.GradingKernelManager.sandbox = request.sandboxed
+        config.GradingKernelManager.root = str(Path(os.environ[HOME_VARIABLE]) / KERNELS_DIR)
+        config.GradingKernelManager.limits = request.limits.as_dict()
+    coursedir = CourseDirectory(config=config, root=str(root))
+    return NbGraderAPI(coursedir=coursedir, config=config)
 
 
 def _gradebook(api):
@@ -148,103 +174,46 @@ def _scores(api, assignment: str, student: str) -> Scores | None:
         return Scores(float(submission.score), cells)
 
 
-def _test_cell_digests(source: Path) -> frozenset[str]:
-    """Digests of every test cell of an assignment's source notebooks, as the kernel runs them."""
+def _overruled(api, assignment: str, student: str) -> dict[str, list[str]]:
+    """Test cells the course's scoring rule failed where nbgrader's own rule passed them."""
     import nbformat
 
-    from .guard import cell_digest
+    from .scoring import overruled
 
-    digests = set()
-    for path in source.glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            if is_test_cell(cell):
-                digests.add(cell_digest(cell.source))
-    return frozenset(digests)
-
-
-def _check_seals(api, assignment: str, student: str, key: bytes) -> list[str]:
-    """Zero every passing test cell without a valid seal; name every tampered cell."""
-    import nbformat
-
-    from .guard import tampered_cells, verify_seals
-
-    tampered = set()
+    found: dict[str, list[str]] = {}
     folder = Path(api.coursedir.format_path("autograded", student, assignment))
-    with _gradebook(api) as gradebook:
-        for path in sorted(folder.glob("*.ipynb")):
-            cells = nbformat.read(path, as_version=4).cells
-            tampered.update(tampered_cells(cells))
-            for grade_id in verify_seals(cells, key):
-                grade = gradebook.find_grade(grade_id, path.stem, assignment, student)
-                if grade.auto_score:
-                    grade.auto_score = 0.0
-                    tampered.add(grade_id)
-        gradebook.db.commit()
-    return sorted(tampered)
-
-
-def _zero_all(api, assignment: str, student: str) -> None:
-    from nbgrader.api import MissingEntry
-
-    with _gradebook(api) as gradebook:
-        try:
-            submission = gradebook.find_submission(assignment, student)
-        except MissingEntry:
-            return
-        for notebook in submission.notebooks:
-            for grade in notebook.grades:
-                grade.auto_score = 0.0 if grade.auto_score is not None else None
-        gradebook.db.commit()
+    for path in sorted(folder.glob("*.ipynb")):
+        found |= overruled(nbformat.read(path, as_version=4).cells)
+    return found
 
 
 def autograde(request: Autograde) -> Autograded:
-    """Autograde one submission in guarded kernels; write its feedback; answer with the scores."""
-    from .cgroups import TaskCgroup
-    from .integrity import PackageSnapshot
-    from .session import SESSION_VARIABLE, Session
+    """Autograde one submission, each kernel in a sandbox; write its feedback; send the scores.
 
+    Everything here runs outside the sandbox, and nbgrader writes the graded
+    notebook and the gradebook only once the kernel's manager has seen every
+    process of the sandbox end, so nothing the submission started can change
+    them.
+    """
     root, assignment, student = Path(request.root), request.assignment, request.student
-    api = _api(root, request.budget, request.cell_timeout)
-    limits = request.limits
-    cgroup = TaskCgroup.create(f"netcourse-{os.getpid()}", limits.tasks)
-    session = Session.new(
-        _test_cell_digests(root / api.coursedir.source_directory / assignment),
-        limits,
-        str(cgroup.path) if cgroup else None,
+    api = _api(root, request)
+    os.environ[LIMITS_VARIABLE] = json.dumps(request.limits.as_dict())
+    result = _logged(
+        f"autograde {assignment} {student}",
+        api.autograde(assignment, student, force=True, create=True),
     )
-    session_file = Path(os.environ[SESSION_VARIABLE])
-    session.write(session_file)
-    package = PackageSnapshot(KERNEL_PACKAGE)
-    try:
-        result = _logged(
-            f"autograde {assignment} {student}",
-            api.autograde(assignment, student, force=True, create=True),
-        )
-    finally:
-        session_file.unlink(missing_ok=True)
-        if cgroup is not None:
-            cgroup.remove()  # kills whatever the submission left running
     error = None if result["success"] else _failure(result)
-    tampered = _check_seals(api, assignment, student, session.key) if result["success"] else []
-    if tampered:
-        error = f"tampering detected: check cell(s) {', '.join(tampered)} score 0"
-    rewritten = package.restore()
-    if rewritten:
-        _zero_all(api, assignment, student)
-        error = (
-            f"tampering detected: the submission rewrote {', '.join(rewritten[:3])} of the "
-            "installed course package (restored); every check scores 0"
-        )
     scores = _scores(api, assignment, student)
+    overruled = _overruled(api, assignment, student) if scores is not None else {}
     if not request.feedback or scores is None:
-        return Autograded(scores, error)
+        return Autograded(scores, error, overruled=overruled)
     produced = _logged(
         f"generate_feedback {assignment} {student}",
         api.generate_feedback(assignment, student, force=True),
     )
     if not produced["success"]:
-        return Autograded(scores, error or f"feedback failed: {_failure(produced)}")
-    return Autograded(scores, error, str(root / "feedback" / student / assignment))
+        error = error or f"feedback failed: {_failure(produced)}"
+    return Autograded(scores, error, produced["success"], overruled)
 
 
 def handle(request: Generate | Autograde) -> Generated | Autograded:
@@ -264,14 +233,8 @@ def main() -> None:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     import nbgrader.apps.api  # noqa: F401 -- the slow import, done before the first request
 
-    from .integrity import private_copy
-
-    global KERNEL_PACKAGE
-    package_path = private_copy(Path(os.environ["JUPYTER_DATA_DIR"]).parent / "kernel-path")
-    KERNEL_PACKAGE = package_path / "netcourse"
-    install_kernelspec(package_path)
+    install_kernelspec()
     _use_in_process_schema_version()
-
     for line in sys.stdin:
         replies.write(encode(handle(decode(line, REQUESTS))))
         replies.flush()

@@ -13,6 +13,8 @@ from typing import Any
 
 from .limits import KernelLimits
 
+GRADEBOOK = "gradebook.db"  # every scratch course's own gradebook, in its root
+
 
 @dataclass(frozen=True)
 class Generate:
@@ -32,6 +34,7 @@ class Autograde:
     feedback: bool  # also write the feedback pages
     budget: float  # seconds for the whole notebook
     cell_timeout: float | None  # None: nbgrader_config.py's Execute.timeout
+    sandboxed: bool = True  # each kernel in a sandbox of its own (sandbox.py)
     limits: KernelLimits = field(default_factory=KernelLimits)
 
 
@@ -54,11 +57,17 @@ class Scores:
 
 @dataclass(frozen=True)
 class Autograded:
-    """A submission's scores (None when nbgrader recorded none), a one-line error, feedback."""
+    """A submission's scores (None when nbgrader recorded none), a one-line error, and more.
+
+    Nothing in a reply names a path: the grader knows where the scratch course
+    keeps the feedback, and takes nothing else from the worker.
+    """
 
     scores: Scores | None = None
     error: str | None = None
-    feedback: str | None = None  # the folder of its feedback pages
+    feedback: bool = False  # its feedback pages were written
+    # test cells nbgrader alone would have passed, which the scoring rule fails, and why
+    overruled: dict[str, list[str]] = field(default_factory=dict)
 
 
 REQUESTS = {cls.__name__: cls for cls in (Generate, Autograde)}

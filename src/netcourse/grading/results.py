@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import html
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,11 @@ class CellScore:
 
 @dataclass
 class Outcome:
-    """The grade of one student on one assignment; ``error`` is set when it could not be graded."""
+    """The grade of one student on one assignment; ``error`` is set when it could not be graded.
+
+    ``review`` lists what in the submission's own code an instructor should
+    read by hand (review.py), and the test cells the scoring rule failed.
+    """
 
     student: str
     assignment: str
@@ -26,9 +29,11 @@ class Outcome:
     cells: dict[str, CellScore] = field(default_factory=dict)
     error: str | None = None
     seconds: float = 0.0
+    review: list[str] = field(default_factory=list)
+    timestamp: str | None = None  # nbgrader's timestamp.txt of the submission, if any
 
 
-def to_json(outcomes: list[Outcome]) -> dict:
+def to_json(outcomes: list[Outcome], sandboxed: bool = True) -> dict:
     """The documented ``--json`` shape: students -> assignments -> scores, plus errors."""
     students: dict[str, dict] = {}
     errors = []
@@ -42,17 +47,19 @@ def to_json(outcomes: list[Outcome]) -> dict:
                     grade_id: {"score": c.score, "max_score": c.max_score}
                     for grade_id, c in sorted(o.cells.items())
                 },
+                "review": o.review,
             }
         if o.error:
             errors.append({"student": o.student, "assignment": o.assignment, "reason": o.error})
-    return {"students": students, "errors": errors}
+    return {"students": students, "errors": errors, "sandboxed": sandboxed}
 
 
-def write_json(outcomes: list[Outcome], path: Path) -> None:
-    path.write_text(json.dumps(to_json(outcomes), indent=2) + "\n", encoding="utf-8")
+def write_json(outcomes: list[Outcome], path: Path, sandboxed: bool = True) -> None:
+    text = json.dumps(to_json(outcomes, sandboxed), indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
 
 
-CSV_FIELDS = ["student", "assignment", "score", "max_score", "seconds", "error"]
+CSV_FIELDS = ["student", "assignment", "score", "max_score", "seconds", "error", "review"]
 
 
 def write_csv(outcomes: list[Outcome], path: Path) -> None:
@@ -69,13 +76,14 @@ def write_csv(outcomes: list[Outcome], path: Path) -> None:
                     "max_score": o.max_score,
                     "seconds": f"{o.seconds:.1f}",
                     "error": o.error or "",
+                    "review": "; ".join(o.review),
                 }
             )
 
 
 def summary_table(outcomes: list[Outcome]) -> str:
     """A plain-text table for the terminal: one line per student and assignment."""
-    rows = [("student", "assignment", "score", "time", "note")]
+    rows = [("student", "assignment", "score", "time", "review", "note")]
     for o in sorted(outcomes, key=lambda o: (o.student, o.assignment)):
         rows.append(
             (
@@ -83,28 +91,25 @@ def summary_table(outcomes: list[Outcome]) -> str:
                 o.assignment or "-",
                 f"{o.score:g}/{o.max_score:g}",
                 f"{o.seconds:.1f}s",
+                str(len(o.review)) if o.review else "",
                 o.error or "",
             )
         )
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
-        + ("  " + row[4] if row[4] else "")
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:5], widths, strict=True))
+        + ("  " + row[5] if row[5] else "")
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(line.rstrip() for line in lines)
 
 
-def write_error_page(path: Path, outcome: Outcome) -> None:
-    """Feedback for a submission that could not be graded: the score and the reason."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(outcome.assignment)}: feedback</title></head><body>"
-        f"<h1>{html.escape(outcome.assignment)}</h1>"
-        f"<p>Score: {outcome.score:g} / {outcome.max_score:g}</p>"
-        f"<p>Your submission could not be graded: {html.escape(outcome.error or '')}</p>"
-        "</body></html>\n",
-        encoding="utf-8",
-    )
+def summary_line(outcomes: list[Outcome], sandboxed: bool) -> str:
+    """The last word on a run: how many, how many failed, how many to read by hand."""
+    failed = sum(1 for o in outcomes if o.error)
+    flagged = sum(1 for o in outcomes if o.review)
+    line = f"{len(outcomes)} submissions, {failed} with errors, {flagged} to review by hand"
+    if not sandboxed:
+        line += "; UNSANDBOXED: submissions ran with the grader's own rights"
+    return line

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from ..course.paths import Course
 
 MAX_UNZIPPED_BYTES = 200 * 2**20
+NO_NOTEBOOK = "no notebook"  # the problem of a student who handed in nothing for an assignment
 _IGNORED_PARTS = {".ipynb_checkpoints", "__MACOSX", "__pycache__"}
 
 
@@ -137,11 +138,14 @@ def discover(
                     submission.notebooks[name] = found
                 else:
                     problems.append(found)
-            present = bool(submission.notebooks) or (root / assignment).is_dir()
+            ambiguous = any(p.startswith("several candidates") for p in problems)
+            present = bool(submission.notebooks) or (root / assignment).is_dir() or ambiguous
             if not present and not explicit:
                 continue
             found_any = True
-            if problems and not submission.notebooks:
+            if not present:
+                submission.problem = NO_NOTEBOOK
+            elif problems and not submission.notebooks:
                 submission.problem = f"nothing to grade for {assignment}: " + "; ".join(problems)
             discovery.submissions.append(submission)
         if not found_any:

@@ -11,8 +11,11 @@ from pathlib import Path
 
 from ..course.nbgrader import tool_env
 from ..processes import kill_tree
+from .nbgrader_worker import HOME_VARIABLE, KERNELS_DIR
 from .protocol import REPLIES, Autograde, Autograded, Generate, Generated, decode, encode
-from .session import SESSION_VARIABLE
+from .sandbox import sweep
+
+PID_FILE = "pid"  # in a worker's home: its pid, for the scratch folder's janitor
 
 _live: set[NbgraderWorker] = set()
 _live_lock = threading.Lock()
@@ -23,17 +26,22 @@ class WorkerError(Exception):
 
 
 class NbgraderWorker:
-    """One worker process, started on first use and restarted after it is killed."""
+    """One worker process, started on first use and replaced at once when it fails."""
 
     def __init__(self, home: Path) -> None:
         self.home = home  # its own Jupyter/IPython settings folders and its log
         self.process: subprocess.Popen | None = None
         self._replies: queue.Queue[str | None] = queue.Queue()
         self._reader: threading.Thread | None = None
+        self._closed = False  # stopped for good: never started again
 
     def start(self) -> None:
         """Start the process now, so that its slow start-up overlaps other work."""
-        if self.process is None or self.process.poll() is not None:
+        if self._closed:
+            raise WorkerError("grading was stopped")
+        if self.process is not None and self.process.poll() is not None:
+            self.stop()  # it died between requests: clean up after it first
+        if self.process is None:
             self._start()
 
     def _start(self) -> None:
@@ -49,7 +57,7 @@ class NbgraderWorker:
                 "IPYTHONDIR": str(self.home / "ipython"),
                 "JUPYTER_PLATFORM_DIRS": "1",
                 "PYTHONDONTWRITEBYTECODE": "1",
-                SESSION_VARIABLE: str(self.home / "session.json"),
+                HOME_VARIABLE: str(self.home),
             }
         )
         with (self.home / "worker.log").open("ab") as log:
@@ -63,6 +71,7 @@ class NbgraderWorker:
                 encoding="utf-8",
                 start_new_session=True,
             )
+        (self.home / PID_FILE).write_text(str(self.process.pid))
         self._replies = queue.Queue()
         self._reader = threading.Thread(
             target=self._read, args=(self.process, self._replies), daemon=True
@@ -78,28 +87,42 @@ class NbgraderWorker:
         replies.put(None)
 
     def request(self, message: Generate | Autograde, timeout: float) -> Generated | Autograded:
-        """Send one request; raise WorkerError if no answer comes within ``timeout`` seconds."""
+        """Send one request; raise WorkerError if no answer comes within ``timeout`` seconds.
+
+        A worker that overran, died or answered nonsense is replaced by a fresh
+        one at once, so the next request finds it ready.
+        """
         self.start()
         try:
             self.process.stdin.write(encode(message))
             self.process.stdin.flush()
             line = self._replies.get(timeout=timeout)
         except queue.Empty:
-            self.stop()
+            self._replace()
             raise WorkerError(f"stopped after the {timeout:g} s wall-clock limit") from None
         except OSError:
             line = None
         if line is None:
-            self.stop()
+            self._replace()
             raise WorkerError("the grading process died unexpectedly")
         try:
             return decode(line, REPLIES)
         except ValueError as exc:
-            self.stop()
+            self._replace()
             raise WorkerError(f"the grading process answered nonsense: {exc}") from None
 
+    def _replace(self) -> None:
+        self.stop()
+        if not self._closed:
+            self.start()
+
+    def close(self) -> None:
+        """Stop the worker for good."""
+        self._closed = True
+        self.stop()
+
     def stop(self) -> None:
-        """Kill the worker and every kernel it started."""
+        """Kill the worker and every kernel it started, and remove what they left."""
         process, self.process = self.process, None
         if process is None:
             return
@@ -111,6 +134,8 @@ class NbgraderWorker:
         for stream in (process.stdin, process.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
+        sweep(self.home / KERNELS_DIR)  # the sandboxes' folders and control groups
+        (self.home / PID_FILE).unlink(missing_ok=True)
 
 
 def stop_all() -> None:
@@ -118,4 +143,4 @@ def stop_all() -> None:
     with _live_lock:
         workers = list(_live)
     for worker in workers:
-        worker.stop()
+        worker.close()

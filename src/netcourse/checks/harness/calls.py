@@ -22,7 +22,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .capture import Background, capture, threads_started_since
+from .capture import Background, capture, silenced, threads_started_since
 from .core import (
     CheckFailure,
     NotAttempted,
@@ -216,12 +216,13 @@ def expect_returns(
     """Fail unless ``function(*args) == expected`` within ``seconds``; the message gives
     ``why``, never ``expected``, so hidden tests can use it without revealing their values."""
     label = describe_call(name or getattr(function, "__name__", "your function"), args)
-    try:
-        call = Call(label, call_student, function, *args, name=name)
-    except RuntimeError:  # no thread can start (the process is at a limit): call it here
-        result = call_student(function, *args, name=name)
-    else:
-        result = call.value(seconds, f"did not return within {seconds:g} s")
+    with silenced():  # what it prints could show the (hidden) arguments in feedback
+        try:
+            call = Call(label, call_student, function, *args, name=name)
+        except RuntimeError:  # no thread can start (the process is at a limit): call it here
+            result = call_student(function, *args, name=name)
+        else:
+            result = call.value(seconds, f"did not return within {seconds:g} s")
     if type(result) is not type(expected) or result != expected:
         raise CheckFailure(f"{label} returned {short_repr(result)}, which is wrong: {why}")
 
@@ -237,13 +238,14 @@ def expect_raises(
 ) -> None:
     """Fail unless ``function(*args)`` raises ``exception`` within ``seconds``."""
     label = describe_call(name or getattr(function, "__name__", "your function"), args)
-    try:
-        call = Call(label, function, *args)
-    except RuntimeError:  # no thread can start (the process is at a limit): call it here
-        error, result = _outcome(function, args, label)
-    else:
-        error = call.error(seconds, f"did not return within {seconds:g} s; it should raise at once")
-        result = call.result
+    with silenced():
+        try:
+            call = Call(label, function, *args)
+        except RuntimeError:  # no thread can start (the process is at a limit): call it here
+            error, result = _outcome(function, args, label)
+        else:
+            wait = f"did not return within {seconds:g} s; it should raise at once"
+            error, result = call.error(seconds, wait), call.result
     if isinstance(error, exception):
         return
     if error is not None:

@@ -3,7 +3,9 @@
 nbgrader scores a test cell 0 as soon as anything reaches stderr, and a
 thread left running delays the kernel's shutdown. So while a checker runs
 student code it captures exceptions raised in threads, unraisable errors,
-warnings, log records and stderr output, and turns them into messages; it
+warnings, log records and stderr output, and turns them into messages
+(what the code prints on stdout is dropped: it could show a hidden test's
+inputs in the feedback); it
 runs the code in daemon threads (threads they start are daemons too unless
 asked otherwise) and tracks every thread the code leaves behind.
 """
@@ -61,6 +63,21 @@ class _LineSink(io.TextIOBase):
         return len(text)
 
 
+class _Silent(io.TextIOBase):
+    """A stand-in for sys.stdout that drops what student code prints while it is checked."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def silenced() -> contextlib.AbstractContextManager:
+    """Drop what is printed on stdout, from every thread, while the block runs."""
+    return contextlib.redirect_stdout(_Silent())
+
+
 class _RecordKeeper(logging.Handler):
     def __init__(self, into: list[str]) -> None:
         super().__init__(logging.WARNING)
@@ -77,7 +94,7 @@ def _one_line(exc_type: type[BaseException] | None, exc: BaseException | None) -
 
 @contextlib.contextmanager
 def capture() -> Iterator[Captured]:
-    """Capture, from every thread, what would otherwise reach stderr."""
+    """Capture, from every thread, what would otherwise reach stderr (and drop stdout)."""
     captured = Captured()
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
@@ -95,7 +112,7 @@ def capture() -> Iterator[Captured]:
     keeper = _RecordKeeper(captured.log_records)
     root = logging.getLogger()
     saved = (threading.excepthook, sys.unraisablehook, sys.stderr)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), silenced():
         warnings.simplefilter("default")
         warnings.showwarning = show_warning
         threading.excepthook = thread_hook
