@@ -125,6 +125,13 @@ def _finish(call: Call) -> Any:
     )
 
 
+def _hang_after(fail_at: int) -> str:
+    return (
+        f"did not return within {RUN_DEADLINE:g} s: after work raised (for item {fail_at}), "
+        "the pipeline must stop and raise it"
+    )
+
+
 def _cube(n: int) -> int:
     return n**3
 
@@ -139,17 +146,18 @@ def _results(subject: GeneratorPipeline) -> None:
         label = _label(count, "cube", subject.maxsize)
         if isinstance(got, list) and sorted(got) == sorted(want):
             raise CheckFailure(
-                f"{label} returned the right results in the wrong order: take items from the "
-                "front of the buffer (deque.popleft()) and append each result as you go"
+                "the right results came back in the wrong order: take items from the front of "
+                f"the buffer (deque.popleft()) and append each result as you go (the call: {label})"
             )
         if isinstance(got, list) and got == want[: len(got)]:
             raise CheckFailure(
-                f"{label} returned only the first {len(got)} of {count} results: an empty "
-                "buffer does not mean the end; the consumer stops only once the producer has "
-                "finished and the buffer is empty"
+                f"only the first {len(got)} of {count} results came back: an empty buffer does "
+                "not mean the end; the consumer stops only once the producer has finished and "
+                f"the buffer is empty (the call: {label})"
             )
         raise CheckFailure(
-            f"{label} returned {short_repr(got)}, not [cube(item) for item in items]"
+            f"the results were not [cube(item) for item in items]: {label} returned "
+            f"{short_repr(got)}"
         )
 
 
@@ -162,12 +170,15 @@ def _exactly_once(subject: GeneratorPipeline) -> None:
     if twice or missing:
         faults = []
         if twice:
-            faults.append(f"{len(twice)} items were worked on more than once (e.g. {twice[0]})")
+            faults.append(f"{len(twice)} were worked on more than once (e.g. {twice[0]})")
         if missing:
             faults.append(f"{len(missing)} never (e.g. {missing[0]})")
+        fault = "items were worked on more than once" if twice else "items were never worked on"
+        if twice and missing:
+            fault = "some items were worked on more than once, others never"
         raise CheckFailure(
-            f"with {count} items, {' and '.join(faults)}: each item goes into the buffer "
-            "once and the consumer takes it out once"
+            f"{fault}: each item goes into the buffer once and the consumer takes it out once (of "
+            f"{count} items, {' and '.join(faults)})"
         )
 
 
@@ -178,9 +189,9 @@ def _back_pressure(subject: GeneratorPipeline) -> None:
     bound = subject.maxsize + 2
     if trace.most_in_flight > bound:
         raise CheckFailure(
-            f"run_pipeline had taken {trace.most_in_flight} items from items whose work had "
-            f"not finished (at most {bound} = maxsize + 2): when the buffer holds maxsize "
-            "items, the producer must yield and take no more until the consumer made room"
+            f"{trace.most_in_flight} items were taken from items before their work had finished: "
+            "when the buffer holds maxsize items, the producer must yield and take no more "
+            f"until the consumer made room (at most {bound} = maxsize + 2 may be in flight)"
         )
 
 
@@ -193,8 +204,8 @@ def _one_thread(subject: GeneratorPipeline) -> None:
     others = trace.threads - {trace.caller}
     if others or started:
         raise CheckFailure(
-            "items were taken or worked on in a thread other than the one that called "
-            "run_pipeline: generators take turns in one thread, so start no threads; let "
+            "items were taken or worked on in a thread other than run_pipeline's caller: "
+            "generators take turns in one thread, so start no threads; let "
             "each generator yield when it cannot go on"
         )
 
@@ -204,16 +215,18 @@ def _exception(subject: GeneratorPipeline) -> None:
     trace, count, fail_at = _Trace(), 20, 7
     work = trace.work(fail_at)
     call = _run(subject, trace.source(count), work, count)
-    error = call.error(RUN_DEADLINE, f"did not return within {RUN_DEADLINE:g} s after work raised")
+    error = call.error(RUN_DEADLINE, _hang_after(fail_at))
     if error is None:
         raise CheckFailure(
-            f"{call.label} returned although work raised ValueError for item {fail_at}: let "
-            "the exception propagate (the pipeline stops at its first failure)"
+            "run_pipeline returned although work raised: let the exception propagate (the "
+            f"pipeline stops at its first failure; {call.label} returned although work raised "
+            f"ValueError for item {fail_at})"
         )
     if error is not trace.error:
         raise CheckFailure(
-            f"{call.label} raised {type(error).__name__}: {error}; it should raise the "
-            f"ValueError that work raised for item {fail_at}, unchanged"
+            f"run_pipeline raised {type(error).__name__}, not the ValueError work raised: "
+            f"raise the ValueError that work raised for item {fail_at}, unchanged "
+            f"({call.label} raised {type(error).__name__}: {error})"
         )
     if trace.after_error:
         raise CheckFailure(
@@ -227,7 +240,7 @@ def _clean_end(subject: GeneratorPipeline) -> None:
     trace, count, fail_at = _Trace(), 20, 3
     before = _live_generators()
     call = _run(subject, trace.source(count), trace.work(fail_at), count)
-    error = call.error(RUN_DEADLINE, f"did not return within {RUN_DEADLINE:g} s after work raised")
+    error = call.error(RUN_DEADLINE, _hang_after(fail_at))
     if error is None:
         raise SkipCheck("run_pipeline did not raise when work did: see exception")
     # The exception is held here, as a caller would hold it, with its traceback and frames.
@@ -235,9 +248,10 @@ def _clean_end(subject: GeneratorPipeline) -> None:
     if left:
         names = sorted({g.__qualname__ for g in left})
         raise CheckFailure(
-            f"when work raised, run_pipeline left {len(left)} generator(s) suspended "
-            f"({', '.join(names)}): close() every generator you started, in a finally block, "
-            "so that their own finally blocks run now, not when the traceback is collected"
+            f"when work raised, run_pipeline left {len(left)} generator(s) suspended: close() "
+            "every generator you started, in a finally block, so that their own finally "
+            f"blocks run now, not when the traceback is collected (left suspended: "
+            f"{', '.join(names)})"
         )
 
 

@@ -39,7 +39,7 @@ from typing import Any
 
 from .harness.calls import Call, guarded
 from .harness.capture import capture
-from .harness.core import CheckFailure, Checklist, Report, SkipCheck
+from .harness.core import CheckFailure, Checklist, Report, SkipCheck, short_repr
 
 Run = Callable[[list], Any]
 Task = Generator[Any, Any, Any]
@@ -78,8 +78,8 @@ class _Log:
 def _finish(call: Call, log: _Log, seconds: float = RUN_DEADLINE) -> Any:
     return call.value(
         seconds,
-        f"did not return within {seconds:g} s (the steps so far: {_shown(log.steps)}): "
-        "run must keep going until every given task has ended",
+        f"did not return within {seconds:g} s: run must keep going until every given task "
+        f"has ended (the steps so far: {_shown(log.steps)})",
     )
 
 
@@ -125,14 +125,15 @@ def _round_robin(run: Run) -> None:
     want = ["a0", "b0", "c0", "a1", "c1", "a2", "c2"]
     if log.steps != want:
         raise CheckFailure(
-            f"tasks that yield None ran in the order {_shown(log.steps)}, not {_shown(want)}: "
-            "each yield sends a task to the back of the line (a collections.deque: popleft() "
-            "the next task, append() it again after its step)"
+            "tasks that yield None did not take turns in order: each yield sends a task to the "
+            "back of the line (a collections.deque: popleft() the next task, append() it again "
+            f"after its step). They ran as {_shown(log.steps)}, not {_shown(want)}"
         )
     if got != ["A", "B", "C"]:
         raise CheckFailure(
-            f"run returned {got!r}, not ['A', 'B', 'C']: return the tasks' return values "
-            "(StopIteration.value) in the order the tasks were given"
+            "run returned the wrong values: return the tasks' return values "
+            "(StopIteration.value) in the order the tasks were given (it returned "
+            f"{short_repr(got)}, not ['A', 'B', 'C'])"
         )
 
 
@@ -169,7 +170,9 @@ def _spawn(run: Run) -> None:
             f"{'closed' if 'child' in log.closed else 'not closed'})"
         )
     if got != ["main"]:
-        raise CheckFailure(f"run([main]) returned {got!r}, not ['main']")
+        raise CheckFailure(
+            f"run([main]) returned the wrong value: it returned {short_repr(got)}, not ['main']"
+        )
     # Spawned tasks run for as long as a given task does.
     log = _Log()
     _finish(
@@ -178,8 +181,9 @@ def _spawn(run: Run) -> None:
     )
     if [s for s in log.steps if s.startswith("child")] != ["child0", "child1", "child2"]:
         raise CheckFailure(
-            f"while main slept 0.1 s, its spawned task ran only {_shown(log.steps)}: a spawned "
-            "task is a task like any other, and runs while the given tasks are alive"
+            "a spawned task stopped while its spawner slept: a spawned task is a task like "
+            "any other, and runs while the given tasks are alive (while main slept 0.1 s, its "
+            f"spawned task ran only {_shown(log.steps)})"
         )
 
 
@@ -220,11 +224,11 @@ def _sleep(run: Run) -> None:
         _sleeper(log, "short", 0.05, woke),
         _busy_until(log, lambda: len(woke) == 2),
     ]
-    _finish(Call("run([sleep 0.2 s, sleep 0.05 s, a task that yields None])", run, tasks), log)
+    _finish(Call("run([sleep 0.2 s, sleep 0.05 s, one yielding None])", run, tasks), log)
     if log.index("short-woke") < 0 or log.index("long-woke") < 0:
         raise CheckFailure(
-            f"a sleeping task never woke (steps: {_shown(log.steps)}): keep sleepers with "
-            "their deadlines and resume each once its deadline has passed"
+            "a sleeping task never woke: keep sleepers with their deadlines and resume each "
+            f"once its deadline has passed (steps: {_shown(log.steps)})"
         )
     if log.index("short-woke") > log.index("long-woke"):
         raise CheckFailure(
@@ -242,8 +246,8 @@ def _sleep(run: Run) -> None:
     asleep = range(log.index("short-sleeps"), log.index("short-woke"))
     if not any(log.index(f"busy{n}") in asleep for n in range(3)):
         raise CheckFailure(
-            f"while two tasks slept, the third ran as {_shown(log.steps)}: a sleeping task "
-            "leaves the line, and the others go on meanwhile"
+            "while two tasks slept, the third did not run: a sleeping task leaves the line, "
+            f"and the others go on meanwhile (steps: {_shown(log.steps)})"
         )
 
 
@@ -273,19 +277,19 @@ def _readable(run: Run) -> None:
     log, got = _Log(), []
     with _pair() as (ours, peer):
         tasks = [_reader(log, ours, got), _sender(log, peer)]
-        _finish(Call("run([a task waiting to read, a task that sends later])", run, tasks), log)
+        _finish(Call("run([a task waiting to read, one that sends later])", run, tasks), log)
     if got == [b""] or log.index("reader-woke") < log.index("sent"):
         raise CheckFailure(
-            f"a task that yielded ('readable', sock) was resumed before any data had arrived "
-            f"(steps: {_shown(log.steps)}): register the socket with a selector "
-            "(EVENT_READ) and resume the task only once select() reports it"
+            "a task that yielded ('readable', sock) was resumed before data arrived: register "
+            "the socket with a selector (EVENT_READ) and resume the task only once select() "
+            f"reports it (steps: {_shown(log.steps)})"
         )
     if got != [b"ping"]:
-        raise CheckFailure(f"the reading task received {got!r}, not [b'ping']")
+        raise CheckFailure(f"the reading task received {short_repr(got)}, not [b'ping']")
     if log.index("sender0") > log.index("sent") or log.index("sender1") < 0:
         raise CheckFailure(
-            f"while one task waited to read, the other ran as {_shown(log.steps)}: a waiting "
-            "task leaves the line, and the others go on meanwhile"
+            "while one task waited to read, the other did not run: a waiting task leaves the "
+            f"line, and the others go on meanwhile (steps: {_shown(log.steps)})"
         )
     _readable_in_any_order(run)
 
@@ -307,9 +311,9 @@ def _readable_in_any_order(run: Run) -> None:
         _finish(Call("run([reader 1, reader 2, a sender])", run, tasks), log)
     if log.index("second-woke") < 0 or log.index("second-woke") > log.index("sent-1"):
         raise CheckFailure(
-            f"with two tasks waiting on two sockets, data for the second did not wake it until "
-            f"data came for the first (steps: {_shown(log.steps)}): wait for all of them at "
-            "once in one selector, and resume whichever is ready"
+            "of two tasks waiting to read, the second did not wake until the first had data: "
+            "wait for all of them at once in one selector, and resume whichever is ready (data "
+            f"came for the second first; steps: {_shown(log.steps)})"
         )
 
 
@@ -359,12 +363,13 @@ def _writable(run: Run) -> None:
             log.step("drained")
 
         tasks = [writer(), drainer()]
-        _finish(Call("run([a task waiting to send, a task that reads later])", run, tasks), log)
+        _finish(Call("run([a task waiting to send, one that reads later])", run, tasks), log)
     if ready_when_woken != [True] or log.index("writer-woke") < log.index("draining"):
         raise CheckFailure(
-            f"a task that yielded ('writable', sock) on a socket whose buffer was full was "
-            f"resumed before the peer had read anything (steps: {_shown(log.steps)}): register "
-            "it with EVENT_WRITE and resume it only once select() reports it"
+            "a task that yielded ('writable', sock) was resumed before the socket had room: "
+            "register it with EVENT_WRITE and resume it only once select() reports it (its "
+            "send buffer was full, and the peer had not read anything yet; steps: "
+            f"{_shown(log.steps)})"
         )
 
 
@@ -382,16 +387,16 @@ def _no_starvation(run: Run) -> None:
             _reader(log, ours, got),
         ]
         _finish(
-            Call("run([a task that keeps yielding, a sleeper, a reader])", run, tasks),
+            Call("run([a task yielding None, a sleeper, a reader])", run, tasks),
             log,
             STARVE_LIMIT + RUN_DEADLINE,
         )
     if "busy-gave-up" in log.steps:
         raise CheckFailure(
-            "while one task kept yielding None, a sleeper whose deadline had passed and a "
-            "reader whose socket had data were not resumed: look for due sleepers and ready "
-            "sockets (select with timeout 0) every time round the line, not only when no "
-            "task is ready"
+            "a task that kept yielding None starved a due sleeper or a ready reader: look for "
+            "due sleepers and ready sockets (select with timeout 0) every time round the line, "
+            f"not only when no task is ready (for {STARVE_LIMIT:g} s, a sleeper whose deadline "
+            "had passed and a reader whose socket had data were not both resumed)"
         )
 
 
@@ -436,7 +441,7 @@ def _errors(run: Run) -> None:
         try:
             raised = call.error(
                 RUN_DEADLINE,
-                f"did not return within {RUN_DEADLINE:g} s after a task raised: an exception "
+                f"did not return within {RUN_DEADLINE:g} s: a task raised, and an exception "
                 "in a task ends the run at once, whatever the other tasks wait for",
             )
             left = sorted({"yielder", "sleeper", "reader", "spawner", "spawned"} - set(log.closed))
@@ -449,8 +454,8 @@ def _errors(run: Run) -> None:
         )
     if raised is not error:
         raise CheckFailure(
-            f"run raised {type(raised).__name__}: {raised}, not the task's ValueError: raise "
-            "the task's own exception, unchanged"
+            f"run raised {type(raised).__name__}, not the task's ValueError: raise the task's "
+            f"own exception, unchanged (it raised {type(raised).__name__}: {raised})"
         )
     if left:
         raise CheckFailure(
