@@ -206,7 +206,7 @@ class TaskDoneUnchecked(Reference):
 
 WRONG = [
     wrong(Lifo, {"fifo"}, "last-in first-out"),
-    wrong(NowaitNeverRaises, {"nowait"}, "instead of raising asyncio.QueueEmpty"),
+    wrong(NowaitNeverRaises, {"nowait"}, "did not raise asyncio.QueueEmpty"),
     wrong(
         BlocksTheLoop,
         {

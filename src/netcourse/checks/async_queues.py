@@ -311,7 +311,7 @@ def _expect_raises(label: str, kind: type[BaseException], function: Callable, *a
             f"{label} raised {type(exc).__name__}, not asyncio.{kind.__name__}"
         ) from None
     raise CheckFailure(
-        f"{label} returned {short_repr(value, 40)} instead of raising asyncio.{kind.__name__}"
+        f"{label} did not raise asyncio.{kind.__name__}: it returned {short_repr(value, 40)}"
     )
 
 
@@ -345,9 +345,9 @@ async def _blocks_when_empty(subject: AsyncQueueUnderTest) -> None:
         await _turns([victim])
         if victim.done():
             raise CheckFailure(
-                f"{victim.get_name()} {_outcome(victim)}: it was woken by a put, but the item "
-                "was taken before it ran; after waking, check again for an item (wait in a "
-                "`while` loop, not an `if`)"
+                "a woken get went on although another get took the item first: after waking, "
+                "check again for an item (wait in a `while` loop, not an `if`; "
+                f"{victim.get_name()} {_outcome(victim)})"
             )
         _call("other.put_nowait('c')", other.put_nowait, "c")
         if await _woken(victim, "other.put_nowait('c')") != "c":
@@ -382,9 +382,9 @@ async def _blocks_when_full(subject: AsyncQueueUnderTest) -> None:
         size = _call("other.qsize()", other.qsize)
         if victim.done() or size != 1:
             raise CheckFailure(
-                f"{victim.get_name()} went on although another put took the free slot first "
-                f"(the Queue(1) now holds {size} items): after waking, check again for room "
-                "(wait in a `while` loop, not an `if`)"
+                "a woken put went on although another put took the free slot first: after "
+                "waking, check again for room (wait in a `while` loop, not an `if`; "
+                f"{victim.get_name()} went on and the Queue(1) now holds {size} items)"
             )
         _call("other.get_nowait()", other.get_nowait)
         await _woken(victim, "other.get_nowait() made room again")
@@ -408,8 +408,9 @@ async def _times_out(label: str, make: Callable[[], Any]) -> None:
     except Exception as exc:
         raise CheckFailure(f"{label} raised {_described(exc)}") from None
     raise CheckFailure(
-        f"{label} returned {short_repr(value, 40)} when asyncio.timeout() cancelled it: a "
-        "waiting call must let CancelledError through (re-raise it after cleaning up)"
+        "a waiting call swallowed the CancelledError of asyncio.timeout(): let "
+        f"CancelledError through (re-raise it after cleaning up; {label} returned "
+        f"{short_repr(value, 40)})"
     )
 
 
@@ -472,8 +473,8 @@ async def _cancelled_getter_passes_on(subject: AsyncQueueUnderTest, tasks: list)
         return
     if size == 1:
         raise CheckFailure(
-            "a get woken by a put and then cancelled left 'x' in the queue while get #2 "
-            "waited on: a lost wakeup. When a woken get is cancelled, wake the next get"
+            "a lost wakeup: a get woken by a put and then cancelled left 'x' in the queue "
+            "while get #2 waited on. When a woken get is cancelled, wake the next get"
         )
     raise CheckFailure(
         "a get woken by a put and then cancelled took 'x' with it: the item was lost. "
@@ -499,8 +500,8 @@ async def _cancelled_putter_passes_on(subject: AsyncQueueUnderTest, tasks: list)
         )
     if "p1" not in held and not second.done():
         raise CheckFailure(
-            "a put woken by a get and then cancelled left the free slot unused while put #2 "
-            "waited on: a lost wakeup. When a woken put is cancelled, wake the next put"
+            "a lost wakeup: a put woken by a get and then cancelled left the free slot unused "
+            "while put #2 waited on. When a woken put is cancelled, wake the next put"
         )
 
 
@@ -540,9 +541,9 @@ async def _task_done_join(subject: AsyncQueueUnderTest) -> None:
         await _turns()
         if any(j.done() for j in joiners):
             raise CheckFailure(
-                "await q.join() returned while one of 3 items was not yet marked done (3 puts, "
-                "3 gets, 2 task_done): count unfinished tasks up on put and down on "
-                "task_done, not on get"
+                "await q.join() returned while an item was not yet marked done: count "
+                "unfinished tasks up on put and down on task_done, not on get (3 puts, 3 gets, "
+                "2 task_done)"
             )
         _call("the last q.task_done()", q.task_done)
         await _turns(joiners)
@@ -562,8 +563,7 @@ async def _task_done_join(subject: AsyncQueueUnderTest) -> None:
 @_checked("too-many-task-done")
 async def _too_many_task_done(subject: AsyncQueueUnderTest) -> None:
     q = _new(subject)
-    why = "task_done() called more times than items were put must raise ValueError"
-    _expect_value_error(f"q.task_done() on a new queue ({why})", q.task_done)
+    _expect_value_error("q.task_done() on a new queue", q.task_done)
     _call("q.put_nowait('a')", q.put_nowait, "a")
     _call("q.get_nowait()", q.get_nowait)
     try:
@@ -573,11 +573,12 @@ async def _too_many_task_done(subject: AsyncQueueUnderTest) -> None:
             "after a refused task_done(), a task_done() for a new item raised ValueError: the "
             "refused call lowered the count anyway; raise before changing it"
         ) from None
-    _expect_value_error(f"a second q.task_done() for one item ({why})", q.task_done)
+    _expect_value_error("a second q.task_done() for one item", q.task_done)
     await _prompt("await q.join() after the refused task_done()", q.join)
 
 
 def _expect_value_error(label: str, function: Callable[[], Any]) -> None:
+    why = "task_done() called more times than items were put must raise ValueError"
     try:
         function()
     except ValueError:
@@ -585,8 +586,8 @@ def _expect_value_error(label: str, function: Callable[[], Any]) -> None:
     except NotImplementedError:
         raise
     except Exception as exc:
-        raise CheckFailure(f"{label} raised {type(exc).__name__}") from None
-    raise CheckFailure(f"{label} returned instead of raising")
+        raise CheckFailure(f"{label} raised {type(exc).__name__}, not ValueError: {why}") from None
+    raise CheckFailure(f"{label} returned instead of raising ValueError: {why}")
 
 
 # --- exactly-once -----------------------------------------------------------------------
@@ -724,6 +725,10 @@ async def _no_busy_wait(subject: AsyncQueueUnderTest) -> None:
         "put() on a full queue": _Stepped(_awaitable("full.put('b')", lambda: full.put("b"))),
         "join() with a task not done": _Stepped(_awaitable("pending.join()", pending.join)),
     }
+    # The check that judges whether each call waits at all.
+    owners = dict(
+        zip(calls, ("blocks-when-empty", "blocks-when-full", "task-done-join"), strict=True)
+    )
     waiting = {
         asyncio.create_task(_await(stepped), name=label): stepped
         for label, stepped in calls.items()
@@ -732,9 +737,9 @@ async def _no_busy_wait(subject: AsyncQueueUnderTest) -> None:
         await _turns()
         early = [t for t in waiting if t.done()]
         if early:
+            name = early[0].get_name()
             raise SkipCheck(
-                f"{early[0].get_name()} did not wait, so its waiting could not be watched "
-                "(see blocks-when-empty, blocks-when-full and task-done-join)"
+                f"{name} did not wait, so its waiting could not be watched: see {owners[name]}"
             )
         before = {task: stepped.steps for task, stepped in waiting.items()}
         await asyncio.sleep(IDLE_WINDOW)

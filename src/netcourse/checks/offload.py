@@ -398,8 +398,8 @@ def leaks(trial: Trial) -> None:
         for number, client in enumerate(clients):
             client.send(b"bye %d\nfib 12\n" % number)
         for number, client in enumerate(clients):
-            _leak_expect(client, b"bye %d" % number)
-            _leak_expect(client, b"144")
+            _leak_expect(client, b"bye %d" % number, "echo")
+            _leak_expect(client, b"144", "compute")
             client.sock.shutdown(socket.SHUT_WR)
         deadline = time.monotonic() + LEAK_SETTLE
         open_now = server.connections() - open_before
@@ -420,15 +420,16 @@ def leaks(trial: Trial) -> None:
         )
 
 
-def _leak_expect(client: Line, want: bytes) -> None:
+def _leak_expect(client: Line, want: bytes, owner: str) -> None:
+    """The next answer must be ``want``; if not, the fault is the check ``owner``'s."""
     try:
         got = client.line(PATIENCE, "a request")
     except NotAttempted:
         raise
     except CheckFailure as exc:
-        raise SkipCheck(f"{exc}: see echo and compute") from None
+        raise SkipCheck(f"{exc}: see {owner}") from None
     if got != want:
-        raise SkipCheck(f"got {got!r} instead of {want!r}: see echo and compute")
+        raise SkipCheck(f"got {got!r} instead of {want!r}: see {owner}")
 
 
 @CHECKS.check("stop")
@@ -456,10 +457,9 @@ def stop(trial: Trial) -> None:
         raise SkipCheck("serve() left connections open, as it leaves finished ones: see leaks")
     if left:
         raise CheckFailure(
-            "serve() returned when told to stop but left behind "
-            + ", ".join(left)
-            + ": shut the process pool down before returning (a `with` block does it) and "
-            "close every connection"
+            "serve() returned when told to stop but left resources behind: shut the process "
+            "pool down before returning (a `with` block does it) and close every connection "
+            f"(left behind: {', '.join(left)})"
         )
 
 
@@ -467,7 +467,7 @@ def _closes_finished(server: Server) -> bool:
     """Whether the server closes a connection whose client has finished sending."""
     with lines(server, 1) as (client,):
         client.send(b"last words\n")
-        _leak_expect(client, b"last words")
+        _leak_expect(client, b"last words", "echo")
         port = client.sock.getsockname()[1]
         client.sock.shutdown(socket.SHUT_WR)
         deadline = time.monotonic() + LEAK_SETTLE
