@@ -134,7 +134,7 @@ def _call(drain: Drain, sock: socket.socket, peer_open: bool) -> Any:
     if not call.join(DEADLINE):
         _wake(sock)
         if peer_open:
-            raise SkipCheck("see would-block: drain(sock) waited although bytes were there")
+            raise SkipCheck("drain(sock) waited although bytes were there: see would-block")
         raise CheckFailure(
             f"{LABEL} did not return within {DEADLINE:g} s after the peer had finished "
             f"sending: {AT_THE_END}"
@@ -142,7 +142,7 @@ def _call(drain: Drain, sock: socket.socket, peer_open: bool) -> Any:
     if isinstance(call.error, NotImplementedError):
         raise not_attempted(LABEL)
     if isinstance(call.error, BlockingIOError):
-        raise SkipCheck("see would-block: drain(sock) raised BlockingIOError")
+        raise SkipCheck("drain(sock) raised BlockingIOError: see would-block")
     if call.error is not None:
         raise CheckFailure(f"{LABEL} raised {call.describe_error()}")
     return call.result
@@ -159,7 +159,7 @@ def _drained(drain: Drain, sock: socket.socket, peer_open: bool) -> tuple[bytes,
     """drain(sock) as ``(data, ended)``; a result of another shape is ``returns-bytes``' fault."""
     result = _call(drain, sock, peer_open)
     if not _shaped(result):
-        raise SkipCheck(f"see returns-bytes: drain(sock) returned {short_repr(result, 40)}")
+        raise SkipCheck(f"drain(sock) returned {short_repr(result, 40)}: see returns-bytes")
     return bytes(result[0]), result[1]
 
 
@@ -224,7 +224,7 @@ def _would_block(drain: Drain) -> None:
     if call.error is not None:
         raise CheckFailure(f"{LABEL} raised {call.describe_error()} with nothing to read")
     if not _shaped(call.result):
-        raise SkipCheck("see returns-bytes")
+        raise SkipCheck(f"drain(sock) returned {short_repr(call.result, 40)}: see returns-bytes")
     data, ended = call.result
     if ended:
         raise CheckFailure(
@@ -245,12 +245,13 @@ def _everything(drain: Drain) -> None:
         return
     if expected.startswith(data):
         raise CheckFailure(
-            f"{LABEL} returned {len(data)} of the {len(expected)} bytes that had arrived "
-            f"(in pieces of {', '.join(map(str, PIECES))} bytes): {READ_ON}"
+            f"{LABEL} returned only some of the bytes that had arrived: {READ_ON} (it returned "
+            f"{len(data)} of {len(expected)} bytes, which had arrived in pieces of "
+            f"{', '.join(map(str, PIECES))} bytes)"
         )
     raise CheckFailure(
-        f"{LABEL} returned {len(data)} bytes that differ from the {len(expected)} that had "
-        "arrived: return every byte, unchanged and in order"
+        f"{LABEL} returned bytes other than those that had arrived: return every byte, "
+        f"unchanged and in order (it returned {len(data)} bytes; {len(expected)} had arrived)"
     )
 
 
@@ -263,13 +264,14 @@ def _end_of_stream(drain: Drain) -> None:
         situation = f"the peer sent {what}, then shut down its sending side"
         if not ended:
             raise CheckFailure(
-                f"{LABEL} returned ended=False at the end of the stream ({situation}): "
-                + AT_THE_END
+                f"{LABEL} returned ended=False at the end of the stream: {AT_THE_END} "
+                f"(when {situation})"
             )
         if data != expected:
             raise CheckFailure(
-                f"{LABEL} returned {short_repr(data)} at the end of the stream ({situation}): "
-                "the bytes read before the end are data too; return them with ended=True"
+                f"{LABEL} returned the wrong bytes at the end of the stream: the bytes read "
+                "before the end are data too; return them with ended=True (it returned "
+                f"{short_repr(data)} when {situation})"
             )
 
 

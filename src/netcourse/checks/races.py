@@ -338,7 +338,7 @@ def _race(subject: AccountUnderTest, first: Op, second: Op) -> None:
     except NotAttempted:
         raise
     except CheckFailure:
-        raise SkipCheck("see one-thread: the account is wrong even in one thread") from None
+        raise SkipCheck("the account is wrong even in one thread: see one-thread") from None
     turns = Turns()
     account = _new(subject, watched(subject.cls, turns))
     calls = [
@@ -347,8 +347,8 @@ def _race(subject: AccountUnderTest, first: Op, second: Op) -> None:
     ]
     if not wait_all(calls, GATE):
         raise CheckFailure(
-            f"{_say(first)} and {_say(second)} in two threads at once did not both return "
-            f"within {GATE:g} s: a deadlock? Take one lock, once, per operation"
+            f"two operations at once did not both return within {GATE:g} s (a deadlock?): take "
+            f"one lock, once, per operation ({_say(first)} and {_say(second)}, in two threads)"
         )
     got = [call.value(0) for call in calls]
     balance = _balance_of(account)
@@ -439,7 +439,7 @@ def _approvals(subject: AccountUnderTest) -> None:
     for call in calls:
         call.value(0)
     if seen["calls"] == 0:
-        raise SkipCheck("see one-thread: withdraw() never called approve()")
+        raise SkipCheck("withdraw() never called approve(): see one-thread")
     if barrier.broken:
         raise CheckFailure(
             f"approve() ran for one withdrawal at a time: the lock is held while it runs; "

@@ -44,7 +44,7 @@ import psutil
 
 from ...processes import kill_tree
 from ..harness.calls import GATE, Call, guarded
-from ..harness.capture import wait_until
+from ..harness.capture import wait_until, where_raised
 from ..harness.core import CheckFailure, Checklist, Report, SkipCheck
 from ..harness.server import multiprocessing_helpers
 from . import tasks
@@ -264,8 +264,8 @@ def _finished(subject: MapUnderTest, call: Call, check_id: str) -> None:
     if not call.wait(DEADLINE):
         subject.hung.append(check_id)
         raise CheckFailure(
-            f"{call.label} did not return within {DEADLINE:g} s: does it wait for a process "
-            "that never ends, or for a result that never comes?"
+            f"parallel_map did not return within {DEADLINE:g} s: does it wait for a process "
+            f"that never ends, or for a result that never comes? (called as {call.label})"
         )
 
 
@@ -277,8 +277,13 @@ def _outcome(subject: MapUnderTest, call: Call, check_id: str) -> BaseException 
 
 def _result(subject: MapUnderTest, call: Call, check_id: str) -> Any:
     """What the call returned; an exception it raised fails the check."""
-    _finished(subject, call, check_id)
-    return call.value(0)
+    error = _outcome(subject, call, check_id)
+    if error is None:
+        return call.result
+    # Not call.value(0): its message leads with the whole call, too long a lead.
+    raised = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    where = where_raised(error)
+    raise CheckFailure(f"parallel_map raised {raised}{where} (called as {call.label})")
 
 
 def checked(check: Callable[[MapUnderTest], None]) -> Callable[[MapUnderTest], None]:
@@ -286,7 +291,7 @@ def checked(check: Callable[[MapUnderTest], None]) -> Callable[[MapUnderTest], N
 
     def run(subject: MapUnderTest) -> None:
         if subject.hung:
-            raise SkipCheck(f"see {subject.hung[0]}: parallel_map did not return there")
+            raise SkipCheck(f"parallel_map hung in an earlier check: see {subject.hung[0]}")
         # Forking a process that runs threads is what a "fork" context asks for (see
         # context), and a pool left open is a fault of its own (see no-leak).
         warnings.filterwarnings("ignore", message=FORK_WARNING, category=DeprecationWarning)
@@ -303,7 +308,15 @@ def checked(check: Callable[[MapUnderTest], None]) -> Callable[[MapUnderTest], N
 
 def _needs_parallel(subject: MapUnderTest) -> None:
     if subject.alone:
-        raise SkipCheck(f"see {subject.alone[0]}: the tasks never ran at the same time")
+        raise SkipCheck(f"the tasks never ran at the same time: see {subject.alone[0]}")
+
+
+def _needs_meeting(meeting: Meeting) -> None:
+    """Skip a check whose tasks never met: processes' fault if they all ran in this process."""
+    if meeting.pids == {os.getpid()}:
+        raise SkipCheck("the tasks ran in this process: see processes")
+    if not meeting.met:
+        raise SkipCheck("the tasks never ran at the same time: see parallel")
 
 
 # --- the checks ----------------------------------------------------------------------
@@ -372,7 +385,7 @@ def _parallel(subject: MapUnderTest) -> None:
     finally:
         meeting.close()
     if meeting.pids == {os.getpid()}:
-        raise SkipCheck("see processes: the tasks ran in this process")
+        raise SkipCheck("the tasks ran in this process: see processes")
     if not meeting.met:
         subject.alone.append("parallel")
         raise CheckFailure(
@@ -394,14 +407,13 @@ def _order(subject: MapUnderTest) -> None:
         got = _result(subject, call, "order")
     finally:
         meeting.close()
-    if not meeting.met:
-        raise SkipCheck("see parallel: the tasks never ran at the same time")
+    _needs_meeting(meeting)
     if got != list(range(p)):
         raise CheckFailure(
-            f"results out of order: {call.label} returned {got!r}, not {list(range(p))!r}; "
-            "the tasks finished last to first, and the results must still follow the order "
-            "of items (pool.map and executor.map keep it, imap_unordered and as_completed "
-            "do not)"
+            "results out of order: the tasks finished last to first, and the results must "
+            "still follow the order of items (pool.map and executor.map keep it, "
+            f"imap_unordered and as_completed do not); {call.label} returned {got!r}, not "
+            f"{list(range(p))!r}"
         )
 
 
@@ -419,8 +431,7 @@ def _bounded(subject: MapUnderTest) -> None:
         _result(subject, call, "bounded")
     finally:
         meeting.close()
-    if not meeting.met:
-        raise SkipCheck("see parallel: the tasks never ran at the same time")
+    _needs_meeting(meeting)
     most = max(meeting.peak, *seen)
     if most > p:
         raise CheckFailure(
@@ -447,7 +458,7 @@ def _context(subject: MapUnderTest) -> None:
     finally:
         tasks.PLANTED = ""
     if os.getpid() in {pid for _, pid, _ in got}:
-        raise SkipCheck("see processes: the tasks ran in this process")
+        raise SkipCheck("the tasks ran in this process: see processes")
     forked = [seen == token for _, _, seen in got]
     if any(was != (method == "fork") for was in forked):
         how = "were forked" if any(forked) else "were not forked"
@@ -473,15 +484,15 @@ def _no_leak(subject: MapUnderTest) -> None:
         ended = "returned" if error is None else "raised"
         if any(UNCLOSED_POOL in str(w.message) for w in caught):
             raise CheckFailure(
-                f"a pool was left open after {call.label} {ended}: close it before you return, "
+                f"a pool was left open after parallel_map {ended}: close it before you return, "
                 "even when fn raised (a `with` block does it); an open pool's processes live "
-                "on until the garbage collector happens to end them"
+                f"on until the garbage collector happens to end them (after {call.label})"
             )
         if not wait_until(lambda: not children.alive(), LEAK_GRACE):
             raise CheckFailure(
-                f"{len(children.alive())} worker process(es) still running after {call.label} "
-                f"{ended}: shut the pool down before you return, even when fn raised (a `with` "
-                "block does it)"
+                f"worker processes were still running after parallel_map {ended}: shut the "
+                "pool down before you return, even when fn raised (a `with` block does it); "
+                f"{len(children.alive())} still running after {call.label} {ended}"
             )
 
 
