@@ -354,6 +354,44 @@ def select_timeout_zero(listener, stop):
     echo_servers.selectors_server(listener, stop, poll_timeout=0)
 
 
+def always_writable(listener, stop):
+    """A selector loop that registers every client for EVENT_READ | EVENT_WRITE "so that it
+    can send at once": fine with no client, spinning while one is connected and silent."""
+    listener.setblocking(False)
+    pending: dict[socket.socket, bytearray] = {}
+    with selectors.DefaultSelector() as selector:
+        selector.register(listener, selectors.EVENT_READ)
+        while not stop.is_set():
+            for key, events in selector.select():
+                if key.fileobj is listener:
+                    with contextlib.suppress(BlockingIOError):
+                        conn, _ = listener.accept()
+                        conn.setblocking(False)
+                        pending[conn] = bytearray()
+                        selector.register(conn, selectors.EVENT_READ | selectors.EVENT_WRITE)
+                    continue
+                conn, out = key.fileobj, pending[key.fileobj]
+                try:
+                    if events & selectors.EVENT_READ:
+                        data = conn.recv(CHUNK)
+                        if not data and not out:
+                            selector.unregister(conn)
+                            conn.close()
+                            del pending[conn]
+                            continue
+                        out += data
+                    if out:
+                        del out[: conn.send(out)]
+                except BlockingIOError:
+                    pass
+                except ConnectionError:
+                    selector.unregister(conn)
+                    conn.close()
+                    del pending[conn]
+        for conn in pending:
+            conn.close()
+
+
 def selectors_forgets_open_clients(listener, stop):
     """The reference selector loop, returning at stop without closing the clients still open."""
     echo_servers.selectors_server(listener, stop, close_at_stop=False)
@@ -501,6 +539,7 @@ CORPUS = [
     wrong(selectors_forgets_open_clients, {"stop"}, "never closed", kind="selectors"),
     wrong(busy_poll, {"idle-cpu"}, "busy-waiting", kind="selectors"),
     wrong(select_timeout_zero, {"idle-cpu"}, "busy-waiting", kind="selectors"),
+    wrong(always_writable, {"idle-cpu"}, "owed nothing", kind="selectors"),
     wrong(echo_servers.sequential, {"head-of-line"}, "stuck waiting", kind="threads"),
     wrong(asyncio_blocking, {"head-of-line", "stop"}, "stuck waiting", kind="asyncio"),
     wrong(gevent_no_spawn, {"head-of-line"}, "stuck waiting", kind="gevent"),

@@ -61,7 +61,7 @@ LEAK_SETTLE = 0.5  # a thread ends, and a socket closes, within milliseconds of 
 WORKER_OVERLOAD = 6  # clients beyond the bound that bounded-workers connects
 WORKER_PATIENCE = 0.3
 EXTRA_POOL_THREADS = 1  # a pool server may run one thread besides its workers (to accept, say)
-IDLE_WINDOW = 0.5
+IDLE_WINDOW = 0.25  # each of idle-cpu's two windows
 IDLE_SHARE = 0.5  # of what a spinning thread gets in the same window, however busy the machine
 IDLE_FLOOR = 0.02  # of one CPU: below this, no server is busy-waiting
 SPIN_BLOCK = 256 * 2**10  # hashed over and over by the yardstick, a fraction of a ms each time
@@ -96,6 +96,15 @@ CONCURRENCY_ADVICE = (
     "serve each connection independently (a thread per connection, a selector, a pool or "
     "coroutines), so that a client that is slow to send cannot hold up the others"
 )
+SELECTOR_CONCURRENCY_ADVICE = (
+    "make every accepted socket non-blocking and call recv() only on sockets the selector "
+    "reports readable, so that a client that is slow to send cannot hold up the others"
+)
+
+
+def concurrency_advice(kind: str) -> str:
+    """How to serve connections independently, in the terms of the exercise's kind."""
+    return SELECTOR_CONCURRENCY_ADVICE if kind == "selectors" else CONCURRENCY_ADVICE
 
 
 @dataclass(frozen=True)
@@ -432,13 +441,14 @@ def reset(trial: Trial) -> None:
 
 @CHECKS.check("head-of-line")
 def head_of_line(trial: Trial) -> None:
-    target = trial.target
+    target, kind = trial.target, trial.settings.kind
     with clients(target, 1) as (silent,):
         wait_accepted(target, silent.getsockname()[1])
         _next_client_served(
             target,
             "a client that connected and sent nothing held up the next one",
-            "the server is stuck waiting in recv() for the silent client: " + CONCURRENCY_ADVICE,
+            "the server is stuck waiting in recv() for the silent client: "
+            + concurrency_advice(kind),
         )
 
 
@@ -516,7 +526,7 @@ def concurrent(trial: Trial) -> None:
                 ("short", "head-of-line"),
                 f"{message}. The server serves one connection at a time, so while it waits "
                 f"for the first client, which stays connected, the others wait: "
-                f"{CONCURRENCY_ADVICE}",
+                f"{concurrency_advice(settings.kind)}",
             )
         if tally.get(SILENT) and settings.kind in POOL_KINDS:
             message += (
@@ -527,14 +537,16 @@ def concurrent(trial: Trial) -> None:
 
 @CHECKS.check("idle-cpu")
 def idle_cpu(trial: Trial) -> None:
-    target = trial.target
+    """Two windows, each measured against the same yardstick: no client at all, then one
+    client connected, echoed and silent (a selector that watches EVENT_WRITE for it spins)."""
+    target, kind = trial.target, trial.settings.kind
     if target.cpu_seconds() is None:
         raise SkipCheck("needs the server's process id (--pid) to measure its CPU time")
     with Clients(target) as group:
         (sock,) = group.connect(1)
         drive([Exchange(sock, SHORT_MESSAGE, shut_write=True)], target, patience=0.5)
         # The server should now wait for the next client, using no CPU; one that has not
-        # closed the connection is not idle yet, and that is half-close's fault.
+        # closed the connection is not idle yet (it may spin on b''): half-close's fault.
         if not group.settle():
             raise fault_of(
                 "half-close",
@@ -542,17 +554,51 @@ def idle_cpu(trial: Trial) -> None:
                 "whether it idles without using CPU could not be measured",
             )
         used, spun, wall = _idle_cpu(target)
-    if used > IDLE_SHARE * spun and used > IDLE_FLOOR * wall:
+        if _busy(used, spun, wall):
+            raise CheckFailure(
+                "the server is busy-waiting: with no client connected "
+                f"{_cpu_text(used, spun, wall)}. Likely causes: a loop that retries accept() "
+                "or recv() on non-blocking sockets at once after BlockingIOError; select() or "
+                "selector.select() with timeout=0; or a loop that goes on calling recv() "
+                f"after it returned b''. {_idle_advice(kind)}"
+            )
+        # A client that has got its echo (if the server echoes: short's business) and
+        # stays connected and silent: the server owes it nothing.
+        (sock,) = group.connect(1)
+        drive([Exchange(sock, SHORT_MESSAGE)], target, patience=0.5)
+        used, spun, wall = _idle_cpu(target)
+    if _busy(used, spun, wall):
         raise CheckFailure(
-            f"the server is busy-waiting: with no client connected it used {used:.2f} s of "
-            f"CPU time in {wall:.2f} s, about as much as a thread of the checker that did "
-            f"nothing but compute got meanwhile ({spun:.2f} s). Likely causes: a "
-            "loop that retries accept() or recv() on non-blocking sockets at once after "
-            "BlockingIOError; "
-            "select() or selector.select() with timeout=0; or a loop that goes on calling "
-            "recv() after it returned b''. Block instead: in accept() or recv() on blocking "
-            "sockets, or in selector.select() with no timeout"
+            "the server is busy-waiting while a client is connected and silent: "
+            f"{_cpu_text(used, spun, wall)}. Likely causes: EVENT_WRITE registered for a "
+            "client that is owed nothing (a socket is almost always writable, so select() "
+            "returns at once, for ever); a loop that retries recv() on a non-blocking socket "
+            f"at once after BlockingIOError; or select() with timeout=0. {_idle_advice(kind)}"
         )
+
+
+def _busy(used: float, spun: float, wall: float) -> bool:
+    """Whether the server took about as much CPU as the yardstick, and more than a trifle."""
+    return used > IDLE_SHARE * spun and used > IDLE_FLOOR * wall
+
+
+def _cpu_text(used: float, spun: float, wall: float) -> str:
+    return (
+        f"it used {used:.2f} s of CPU time in {wall:.2f} s, about as much as a thread of the "
+        f"checker that did nothing but compute got meanwhile ({spun:.2f} s)"
+    )
+
+
+def _idle_advice(kind: str) -> str:
+    if kind == "selectors":
+        return (
+            "Wait in selector.select() with no timeout; register EVENT_WRITE only while a "
+            "client is owed bytes"
+        )
+    return (
+        "Block instead: in accept() or recv() on blocking sockets, or in selector.select() "
+        "with no timeout (registering EVENT_WRITE only while a client is owed bytes)"
+    )
 
 
 @CHECKS.check("leaks")
