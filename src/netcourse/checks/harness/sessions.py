@@ -87,10 +87,12 @@ class _Session:
         self._leak_check_pending = LEAK_CHECK in check_ids
         self._deferred_leaks: list[str] = []
         self._current: Server | None = None
+        self._addresses: set[tuple[str, int]] = set()  # every run's listening address
 
     def server(self) -> Server:
         if self._current is None:
             self._current = self._start(self._captured.thread_errors.append)
+            self._addresses.add(self._current.address)
         return self._current
 
     def retire(self) -> None:
@@ -133,7 +135,11 @@ class _Session:
 
     def _problems_since(self, mark: _Mark, check_id: str) -> tuple[list[str], list[str]]:
         errors = self._captured.thread_errors[mark.errors :]
-        leaks = [w for w in self._captured.warnings[mark.warnings :] if _is_unclosed_connection(w)]
+        leaks = [
+            w
+            for w in self._captured.warnings[mark.warnings :]
+            if _is_unclosed_connection(w, self._addresses)
+        ]
         if check_id == LEAK_CHECK:
             self._leak_check_pending = False
             leaks = self._deferred_leaks + leaks
@@ -143,10 +149,17 @@ class _Session:
         return errors, leaks
 
 
-def _is_unclosed_connection(warning: str) -> bool:
-    """A connected socket collected unclosed. (Unconnected ones are not counted: multiprocessing
-    unpickles copies of a listener it never hands out when it terminates a pool.)"""
-    return warning.startswith("ResourceWarning: unclosed <socket") and "raddr=" in warning
+def _is_unclosed_connection(warning: str, addresses: set[tuple[str, int]]) -> bool:
+    """A connection the server accepted (its local address is a listener's), collected
+    unclosed. Unconnected sockets are not counted (multiprocessing unpickles copies of a
+    listener it never hands out when it terminates a pool), nor sockets of other programs in
+    this process, such as a client some earlier code forgot, collected while the checks ran."""
+    if not (warning.startswith("ResourceWarning: unclosed <socket") and "raddr=" in warning):
+        return False
+    return any(
+        f"laddr=({host!r}, {port})" in warning or f"laddr=({host!r}, {port}," in warning
+        for host, port in addresses
+    )
 
 
 def _is_not_implemented(error: str) -> bool:
