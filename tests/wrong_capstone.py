@@ -118,16 +118,26 @@ async def drops_newlines(listener, stop, workers):
         await _lines(listener, stop, lambda n: loop.run_in_executor(pool, fib, n), newline=False)
 
 
+# Python 3.12 and later clean up after some faults themselves, at a time the garbage
+# collector picks: from 3.12 `async with server` waits for open connections (a server that
+# leaves them open cannot stop either), and from 3.13 a StreamWriter collected unclosed closes
+# its transport and an unreferenced ProcessPoolExecutor shuts its workers down. The verdicts
+# on those answers then depend on timing there, so they are marked slow: run by `make test` on
+# the default Python only, not by the quick suite on the others. A gap to close (issue 17).
+GC_DEPENDENT = {"slow": True}
+# Once seen on 3.13 under heavy load: the blocked loop also left a connection open at the stop.
+LOAD_DEPENDENT = {"slow": True}
+
 OFFLOAD_STUBS = [right(responsive_stub)]
 OFFLOAD_REFERENCES = [right(serve_responsive)]
 OFFLOAD_CORPUS = [
     wrong(computes_on_the_loop, {"offloaded"}, "own process"),
     wrong(computes_in_a_thread, {"offloaded"}, "own process"),
-    wrong(waits_for_the_result, {"responsive"}, "stopped answering"),
+    wrong(waits_for_the_result, {"responsive"}, "stopped answering", **LOAD_DEPENDENT),
     wrong(pool_per_request, {"one-pool"}, "pool per request"),
     wrong(pool_of_eight, {"one-pool"}, "bound of 2"),
-    wrong(pool_never_shut_down, {"stop"}, "worker process"),
-    wrong(never_closes, {"leaks"}, "stayed open"),
+    wrong(pool_never_shut_down, {"stop"}, "worker process", **GC_DEPENDENT),
+    wrong(never_closes, {"leaks"}, "stayed open", **GC_DEPENDENT),
     wrong(reads_chunks, {"compute"}, "fib request went wrong"),
     wrong(drops_newlines, {"echo"}, "echo line went wrong"),
 ]
@@ -266,6 +276,6 @@ IDLE_CORPUS = [
     wrong(drops_idle, {"held"}, "dropped idle connections"),
     wrong(adds_a_newline, {"echo"}, "more bytes"),
     wrong(polls, {"idle-cpu"}, "busy-waiting"),
-    wrong(keeps_ended, {"leaks"}, "still holds"),
+    wrong(keeps_ended, {"leaks"}, "still holds", **GC_DEPENDENT),
     wrong(ignores_stop, {"stop"}, "did not return"),
 ]
