@@ -145,15 +145,17 @@ class Sandbox:
         for link in ("bin", "sbin", "lib", "lib64"):
             if Path("/" + link).is_symlink():  # a merged /usr
                 argv += ["--symlink", os.readlink("/" + link), "/" + link]
+        # The fresh /tmp first: the Python, the package and the folders bound after it stay
+        # visible even when they live under the grader's /tmp (a CI clone, say).
+        argv += ["--proc", "/proc", "--dev", "/dev"]
+        argv += ["--perms", "1777", "--size", str(self.shm_bytes), "--tmpfs", "/dev/shm"]
+        argv += ["--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
         for path in self.readonly:
             argv += ["--ro-bind", str(path), str(path)]
         for name in sorted(ETC_FILES):
             argv += ["--ro-bind", str(self.etc / name), f"/etc/{name}"]
         for name in HOST_ETC:
             argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-        argv += ["--proc", "/proc", "--dev", "/dev"]
-        argv += ["--perms", "1777", "--size", str(self.shm_bytes), "--tmpfs", "/dev/shm"]
-        argv += ["--perms", "1777", "--size", str(self.tmp_bytes), "--tmpfs", "/tmp"]
         for folder in (self.run, self.work, self.sockets):
             if folder is not None:
                 argv += ["--bind", str(folder), str(folder)]
