@@ -844,10 +844,11 @@ QUEUES_AND_POOLS = [
     Case(
         "queues-get-never-woken",
         Q,
-        "put() forgets to notify a waiting get(): the three queue cells whose checks wait on "
-        "get() (5 points) fail within their deadlines; task_done and shutdown, which notify "
-        "on their own, and the pool, pipeline and echo server keep their points",
-        14,
+        "put() forgets to notify a waiting get(): the two queue cells whose checks wait for a "
+        "get() to be woken (4 points) fail within their deadlines; timeouts (a get that times "
+        "out needs no wake-up), task_done and shutdown, which notify on their own, and the "
+        "pool, pipeline and echo server keep their points",
+        15,
         edits=(
             replace_in(
                 "queue",
