@@ -35,6 +35,14 @@ def test_thread_errors_warnings_logs_and_stderr_are_captured(capsys):
     assert capsys.readouterr().err == ""
 
 
+def test_a_deprecation_warning_counts_only_where_a_kernel_shows_it():
+    notebook = {"__name__": "__main__", "warnings": warnings}
+    with capture() as captured:
+        warnings.warn("from a library", DeprecationWarning, stacklevel=1)
+        exec('warnings.warn("from the notebook", DeprecationWarning)', notebook)
+    assert captured.warnings == ["DeprecationWarning: from the notebook"]
+
+
 def test_hooks_are_restored_afterwards():
     saved = (threading.excepthook, sys.unraisablehook, sys.stderr)
     with capture():

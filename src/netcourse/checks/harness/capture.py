@@ -114,6 +114,11 @@ def capture() -> Iterator[Captured]:
     saved = (threading.excepthook, sys.unraisablehook, sys.stderr)
     with warnings.catch_warnings(), silenced():
         warnings.simplefilter("default")
+        # A kernel, like any Python program, shows a DeprecationWarning only when code in
+        # __main__ (the notebook's) raised it: one from a library never reaches stderr, so
+        # it costs no point (multiprocessing's fork warning on 3.12+, for one).
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
         warnings.showwarning = show_warning
         threading.excepthook = thread_hook
         sys.unraisablehook = unraisable_hook
