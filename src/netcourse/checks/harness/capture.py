@@ -35,6 +35,8 @@ class Captured:
 
     thread_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # A kernel ignores ResourceWarnings, so they cost no point; the leak checks read them.
+    resource_warnings: list[str] = field(default_factory=list)
     log_records: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
 
@@ -107,7 +109,12 @@ def capture() -> Iterator[Captured]:
         )
 
     def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-        captured.warnings.append(f"{category.__name__}: {message}")
+        into = (
+            captured.resource_warnings
+            if issubclass(category, ResourceWarning)
+            else captured.warnings
+        )
+        into.append(f"{category.__name__}: {message}")
 
     keeper = _RecordKeeper(captured.log_records)
     root = logging.getLogger()
