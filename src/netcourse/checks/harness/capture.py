@@ -120,11 +120,13 @@ def capture() -> Iterator[Captured]:
     root = logging.getLogger()
     saved = (threading.excepthook, sys.unraisablehook, sys.stderr)
     with warnings.catch_warnings(), silenced():
+        # What a kernel shows, as Python's default filters do: a DeprecationWarning only
+        # when code in __main__ (the notebook's) raised it, so one from a library costs no
+        # point (multiprocessing's fork warning on 3.12+, say); ResourceWarnings are shown
+        # here only for the leak checks, which read them apart.
         warnings.simplefilter("default")
-        # A kernel, like any Python program, shows a DeprecationWarning only when code in
-        # __main__ (the notebook's) raised it: one from a library never reaches stderr, so
-        # it costs no point (multiprocessing's fork warning on 3.12+, for one).
-        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
+            warnings.filterwarnings("ignore", category=quiet)
         warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
         warnings.showwarning = show_warning
         threading.excepthook = thread_hook
