@@ -818,6 +818,20 @@ TCP_SOCKETS = [
         ),
     ),
     Case(
+        "tcp-course-server",
+        T,
+        "the server handed in is the one the course's package ships for notebook 07: it "
+        "works, so it scores, and the review names it for the instructor",
+        FULL,
+        review="the course's own server, nc.contenders",
+        edits=(
+            answer(
+                "blocking-echo-server",
+                "def serve(listener, stop):\n    nc.contenders.serve_blocking(listener, stop)\n",
+            ),
+        ),
+    ),
+    Case(
         "tcp-replaces-checker",
         T,
         "a server that echoes one recv(1024) and a fake echo checker: forged, flagged",

@@ -24,15 +24,30 @@ def test_thread_errors_warnings_logs_and_stderr_are_captured(capsys):
         thread = threading.Thread(target=crash, name="handler-1")
         thread.start()
         thread.join()
-        warnings.warn("careful", ResourceWarning, stacklevel=1)
+        warnings.warn("careful", UserWarning, stacklevel=1)
         logging.getLogger("student").error("lost %d clients", 3)
         print("oops\n", file=sys.stderr)
     assert captured.thread_errors == ["handler-1: ConnectionResetError: peer reset"]
-    assert captured.warnings == ["ResourceWarning: careful"]
+    assert captured.warnings == ["UserWarning: careful"]
     assert captured.log_records == ["ERROR student: lost 3 clients"]
     assert captured.stderr == ["oops"]
     assert len(captured.problems()) == 4
     assert capsys.readouterr().err == ""
+
+
+def test_a_deprecation_warning_counts_only_where_a_kernel_shows_it():
+    notebook = {"__name__": "__main__", "warnings": warnings}
+    with capture() as captured:
+        warnings.warn("from a library", DeprecationWarning, stacklevel=1)
+        exec('warnings.warn("from the notebook", DeprecationWarning)', notebook)
+    assert captured.warnings == ["DeprecationWarning: from the notebook"]
+
+
+def test_a_resource_warning_is_kept_for_the_leak_checks_and_costs_no_point():
+    with capture() as captured:
+        warnings.warn("unclosed <socket.socket fd=7>", ResourceWarning, stacklevel=1)
+    assert captured.resource_warnings == ["ResourceWarning: unclosed <socket.socket fd=7>"]
+    assert captured.problems() == []
 
 
 def test_hooks_are_restored_afterwards():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
 
+import netcourse as nc
 from netcourse.grading.review import course_lines, review
 
 from .conftest import ROOT
@@ -97,3 +99,35 @@ def test_the_course_notebooks_lines_are_never_flagged():
 
 def test_a_kernel_that_kills_itself_is_not_flagged():
     assert review(notebook("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "serve = nc.echo_threads.serve",
+        "def serve(listener, stop):\n    nc.contenders.serve_thread_pool(listener, stop, 4)",
+        "from netcourse.tools import scheduler\nrun = scheduler.run",
+        "from netcourse.tools.coroutine_servers import serve_asyncio",
+        "import netcourse.tools.reactor as r",
+    ],
+)
+def test_an_answer_that_uses_the_courses_own_server_is_flagged(source):
+    notes = review(notebook(source))
+    assert notes and all("the course's own server, nc." in note for note in notes), notes
+
+
+def test_a_copy_of_the_courses_server_is_flagged_with_its_names_changed():
+    copied = inspect.getsource(nc.scheduler.run).replace("tasks", "jobs").replace("ready", "go")
+    assert "jobs" in copied
+    first = copied.splitlines()[0]
+    notes = review(notebook(copied), frozenset({first.strip()}))  # the def line is the stub's
+    assert notes == [f"answer, line 1: a copy of the course's nc.scheduler.run ({first[:60]})"]
+
+
+def test_a_short_function_written_the_way_the_package_writes_it_is_not_a_copy():
+    assert review(notebook(inspect.getsource(nc.echo_threads.echo))) == []
+
+
+def test_the_courses_own_code_given_in_a_notebook_is_not_a_copy():
+    given = inspect.getsource(nc.scheduler.run)
+    assert review(notebook(given), course_lines([notebook(given)])) == []

@@ -435,7 +435,10 @@ def _concurrency(subject: PoolUnderTest) -> None:
             "go: this check is for thread pools"
         )
     tasks = _Tasks()
-    barrier = threading.Barrier(workers, timeout=WAKE)
+    # The barrier outwaits submit's PROMPT, so that a submit running its task itself is
+    # caught as that, whatever the load, and not as a barrier that broke first.
+    patience = PROMPT + WAKE
+    barrier = threading.Barrier(workers, timeout=patience)
     pool = _new(pool_class, workers)
     try:
 
@@ -444,7 +447,7 @@ def _concurrency(subject: PoolUnderTest) -> None:
 
         _submit_all(pool, meet, 2 * workers)
         tasks.wait_started()
-        if not wait_until(lambda: len(tasks.finished) == 2 * workers, 2 * WAKE):
+        if not wait_until(lambda: len(tasks.finished) == 2 * workers, patience + WAKE):
             raise CheckFailure(f"only {len(tasks.finished)} of {2 * workers} tasks finished")
         if tasks.broken:
             raise CheckFailure(

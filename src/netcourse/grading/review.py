@@ -9,14 +9,19 @@ every cell the student added is read (never run) for what an honest answer has
 no use for: the displayhook, audit hooks, frames, ``gc``, ``ctypes``, ``/proc``,
 the kernel object and its input history, patches of modules and builtins,
 dynamic code, signals to other processes, builtin types with a redefined ``==``.
-Lines the course's own notebooks hold are not flagged.
+Lines the course's own notebooks hold are not flagged. The course's package
+ships servers that answer graded exercises (notebook 07 runs them all), so an
+answer that uses one, or holds a long function that is a copy of one of the
+package's (names changed or not), is flagged too.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from ..course.cells import grade_id, is_test_cell, nbgrader_meta
@@ -93,6 +98,15 @@ MODULES = {
     "ipykernel": "the kernel object",
     "psutil": "signals to other processes",
 }
+# Modules of netcourse.tools whose servers (and scheduler) answer graded exercises.
+COURSE_SERVERS = {"contenders", "coroutine_servers", "echo_pools", "echo_threads", "reactor",
+                  "scheduler"}  # fmt: skip
+# A cell whose functions are the package's, names changed or not, is a copy when they hold
+# this many statements: two people do not write that much the same way by chance. Shorter
+# functions are not compared (anyone writes a four-line echo loop the way the package does).
+COPY_SIZE = 12
+SHORTEST_COMPARED = 4
+TOOLS = Path(__file__).resolve().parents[1] / "tools"
 BUILTIN_TYPES = {"bytes", "bytearray", "str", "int", "float", "bool", "tuple", "list", "dict",
                  "set", "frozenset"}  # fmt: skip
 COMPARISONS = {"__eq__", "__ne__", "__hash__", "__bool__", "__len__", "__contains__"}
@@ -124,12 +138,20 @@ class _Reader(ast.NodeVisitor):
             what = ATTRIBUTES.get(alias.name) or QUALIFIED.get((module, alias.name))
             if what:
                 self.flag(node, what)
+            self._course_server(node, f"{module}.{alias.name}")
         self.generic_visit(node)
 
     def _module(self, node: ast.AST, name: str) -> None:
         top = name.split(".")[0]
         if top in MODULES:
             self.flag(node, MODULES[top])
+        self._course_server(node, name)
+
+    def _course_server(self, node: ast.AST, dotted: str) -> None:
+        parts = dotted.split(".")
+        found = set(parts[1:]) & COURSE_SERVERS if parts[0] == "netcourse" else set()
+        if found:
+            self.flag(node, f"the course's own server, nc.{min(found)}")
 
     def visit_Name(self, node: ast.Name) -> None:
         if node.id in NAMES:
@@ -141,9 +163,10 @@ class _Reader(ast.NodeVisitor):
         if node.attr in ATTRIBUTES:
             self.flag(node, ATTRIBUTES[node.attr])
         if isinstance(node.value, ast.Name):
-            module = self.aliases.get(node.value.id, "").split(".")[0]
-            if (module, node.attr) in QUALIFIED:
-                self.flag(node, QUALIFIED[module, node.attr])
+            bound = self.aliases.get(node.value.id, "")
+            if (bound.split(".")[0], node.attr) in QUALIFIED:
+                self.flag(node, QUALIFIED[bound.split(".")[0], node.attr])
+            self._course_server(node, f"{bound}.{node.attr}")
         if isinstance(node.ctx, ast.Store | ast.Del):
             self._patch(node, node.value)
         self.generic_visit(node)
@@ -198,6 +221,86 @@ class _Reader(ast.NodeVisitor):
             for name in sorted(defined & COMPARISONS):
                 self.flag(node, f"a {min(bases)} whose {name} is its own")
         self.generic_visit(node)
+
+
+class _Shape(ast.NodeTransformer):
+    """A function with its name, docstring, annotations and every variable's name taken
+    out: what is left is how it is written."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def _name(self, name: str) -> str:
+        return self.names.setdefault(name, f"_{len(self.names)}")
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        node.id = self._name(node.id)
+        return node
+
+    def visit_arg(self, node: ast.arg) -> ast.arg:
+        node.arg, node.annotation = self._name(node.arg), None
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        node = self.generic_visit(node)
+        return ast.Assign([node.target], node.value or ast.Constant(None))
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST:
+        node.name, node.returns, node.decorator_list = "", None, []
+        if ast.get_docstring(node, clean=False) is not None:
+            node.body = node.body[1:] or [ast.Pass()]
+        return self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+
+def _statements(function: ast.AST) -> int:
+    return sum(isinstance(n, ast.stmt) for n in ast.walk(function)) - 1
+
+
+def _shape(function: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    copy = ast.parse(ast.unparse(function)).body[0]  # the original stays as it was
+    return ast.dump(_Shape().visit(copy), annotate_fields=False)
+
+
+@functools.cache
+def _course_functions() -> dict[str, str]:
+    """The shape of each function of netcourse.tools, with its name (read, not imported)."""
+    shapes: dict[str, str] = {}
+    for path in sorted(TOOLS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                shapes.setdefault(_shape(node), f"nc.{path.stem}.{node.name}")
+    return shapes
+
+
+def _copied(node: ast.AST, course: dict[str, str]) -> Iterable[tuple[ast.AST, str]]:
+    """The outermost functions under ``node`` that are functions of the package."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef) and (
+            _statements(child) >= SHORTEST_COMPARED and (name := course.get(_shape(child)))
+        ):
+            yield child, name
+        else:
+            yield from _copied(child, course)
+
+
+def _copies(tree: ast.AST, lines: list[str], known: frozenset[str]) -> list[tuple[int, str]]:
+    """(line, what) for each function of a cell that copies the package, if together they
+    are long enough to be a copy. The course's own code, every line of it in the course's
+    notebooks (03's reactor, say), is not a copy."""
+    copied = [
+        (function, name)
+        for function, name in _copied(tree, _course_functions())
+        if not all(
+            line.strip() in known
+            for line in lines[function.lineno - 1 : function.end_lineno]
+            if line.strip()
+        )
+    ]
+    if sum(_statements(function) for function, _ in copied) < COPY_SIZE:
+        return []
+    return [(function.lineno, f"a copy of the course's {name}") for function, name in copied]
 
 
 def _is_kernel_call(func: ast.expr) -> bool:
@@ -298,16 +401,18 @@ def review(notebook: Mapping[str, Any], known: frozenset[str] = frozenset()) -> 
         aliases |= _imported_names(ast.parse(code))
     notes = []
     for where, source, code in codes:
+        tree = ast.parse(code)
         reader = _Reader(aliases)
-        reader.visit(ast.parse(code))
+        reader.visit(tree)
         # quote the student's own lines where IPython kept them line for line
         lines = source.splitlines()
         if len(lines) != len(code.splitlines()):
             lines = code.splitlines()
+        copies = _copies(tree, lines, known)  # flagged though the course has the def line
         seen = set()
-        for line, what in sorted(reader.found):
+        for line, what in sorted(reader.found + copies):
             text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
-            if text in known or (line, what) in seen:
+            if (text in known and (line, what) not in copies) or (line, what) in seen:
                 continue
             seen.add((line, what))
             notes.append(f"{where}, line {line}: {what} ({text[:60]})")

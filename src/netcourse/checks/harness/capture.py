@@ -35,6 +35,8 @@ class Captured:
 
     thread_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # A kernel ignores ResourceWarnings, so they cost no point; the leak checks read them.
+    resource_warnings: list[str] = field(default_factory=list)
     log_records: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
 
@@ -107,13 +109,25 @@ def capture() -> Iterator[Captured]:
         )
 
     def show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-        captured.warnings.append(f"{category.__name__}: {message}")
+        into = (
+            captured.resource_warnings
+            if issubclass(category, ResourceWarning)
+            else captured.warnings
+        )
+        into.append(f"{category.__name__}: {message}")
 
     keeper = _RecordKeeper(captured.log_records)
     root = logging.getLogger()
     saved = (threading.excepthook, sys.unraisablehook, sys.stderr)
     with warnings.catch_warnings(), silenced():
+        # What a kernel shows, as Python's default filters do: a DeprecationWarning only
+        # when code in __main__ (the notebook's) raised it, so one from a library costs no
+        # point (multiprocessing's fork warning on 3.12+, say); ResourceWarnings are shown
+        # here only for the leak checks, which read them apart.
         warnings.simplefilter("default")
+        for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning):
+            warnings.filterwarnings("ignore", category=quiet)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
         warnings.showwarning = show_warning
         threading.excepthook = thread_hook
         sys.unraisablehook = unraisable_hook

@@ -63,6 +63,8 @@ class Server:
     ``workers``, the most workers they may run. ``on_error`` receives one line
     for each exception that escapes an asyncio task or callback or a gevent
     greenlet (exceptions in threads reach ``threading.excepthook`` as usual).
+    ``before_serving`` is called with the bound socket's address before the
+    function is (the UDP checker has datagrams waiting on it that way).
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class Server:
         send_buffer: int | None = None,
         short_sends: bool = False,
         on_error: Callable[[str], None] | None = None,
+        before_serving: Callable[[tuple[str, int]], None] | None = None,
     ) -> None:
         if kind not in (*KINDS, UDP):
             raise ValueError(f"unknown server kind {kind!r}; choose one of {', '.join(KINDS)}")
@@ -97,6 +100,8 @@ class Server:
         self._set_stop: Callable[[], object] | None = None
         self.stop_requested = False
         self.client_ended = False  # a client has shut down its sending side (see echo.client)
+        if before_serving:
+            before_serving(self.address)
         self.run = Background(self._target(), name=f"serve ({kind})")
 
     # --- running and stopping -------------------------------------------------

@@ -103,7 +103,7 @@ class _Session:
     def check(self, check_id: str, probe: Probe) -> Callable[[], None]:
         def run() -> None:
             server = self.server()
-            mark = _Mark(len(self._captured.thread_errors), len(self._captured.warnings))
+            mark = _Mark(len(self._captured.thread_errors), len(self._captured.resource_warnings))
             failure, owners = "", ()
             try:
                 probe(server)
@@ -137,7 +137,7 @@ class _Session:
         errors = self._captured.thread_errors[mark.errors :]
         leaks = [
             w
-            for w in self._captured.warnings[mark.warnings :]
+            for w in self._captured.resource_warnings[mark.warnings :]
             if _is_unclosed_connection(w, self._addresses)
         ]
         if check_id == LEAK_CHECK:
