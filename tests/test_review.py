@@ -109,6 +109,8 @@ def test_a_kernel_that_kills_itself_is_not_flagged():
         "from netcourse.tools import scheduler\nrun = scheduler.run",
         "from netcourse.tools.coroutine_servers import serve_asyncio",
         "import netcourse.tools.reactor as r",
+        "serve = nc.tools.echo_threads.serve",
+        "import netcourse\nrun = netcourse.tools.scheduler.run",
     ],
 )
 def test_an_answer_that_uses_the_courses_own_server_is_flagged(source):

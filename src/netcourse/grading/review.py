@@ -163,13 +163,20 @@ class _Reader(ast.NodeVisitor):
         if node.attr in ATTRIBUTES:
             self.flag(node, ATTRIBUTES[node.attr])
         if isinstance(node.value, ast.Name):
-            bound = self.aliases.get(node.value.id, "")
-            if (bound.split(".")[0], node.attr) in QUALIFIED:
-                self.flag(node, QUALIFIED[bound.split(".")[0], node.attr])
-            self._course_server(node, f"{bound}.{node.attr}")
+            module = self.aliases.get(node.value.id, "").split(".")[0]
+            if (module, node.attr) in QUALIFIED:
+                self.flag(node, QUALIFIED[module, node.attr])
+        self._course_server(node, self._dotted(node))
         if isinstance(node.ctx, ast.Store | ast.Del):
             self._patch(node, node.value)
         self.generic_visit(node)
+
+    def _dotted(self, node: ast.expr) -> str:
+        """``nc.tools.reactor`` as ``netcourse.tools.reactor`` (empty if not from an import)."""
+        if isinstance(node, ast.Attribute):
+            inner = self._dotted(node.value)
+            return f"{inner}.{node.attr}" if inner else ""
+        return self.aliases.get(node.id, "") if isinstance(node, ast.Name) else ""
 
     def visit_Subscript(self, node: ast.Subscript) -> None:
         if isinstance(node.ctx, ast.Store | ast.Del):

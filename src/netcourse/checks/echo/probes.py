@@ -364,11 +364,11 @@ def many_messages(trial: Trial) -> None:
             if result.kind == "ok":
                 continue
             if result.kind in (CLOSED, RESET) and number > 1 and not result.received:
-                how = "" if result.kind == CLOSED else " (the client then saw a reset)"
+                how = "closed" if result.kind == CLOSED else "reset"
                 raise fault_of(
                     "large",
-                    f"the server closed the connection after echoing {number - 1} "
-                    f"message(s){how}: an echo server keeps the connection open and loops "
+                    f"the server {how} the connection after echoing {number - 1} "
+                    f"message(s): an echo server keeps the connection open and loops "
                     f"(recv(), then sendall()) until recv() returns b''",
                 )
             if result.kind == SILENT:

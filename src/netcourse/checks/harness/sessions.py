@@ -72,7 +72,7 @@ class _PrintedLines(io.TextIOBase):
 @dataclass
 class _Mark:
     errors: int
-    warnings: int
+    resource_warnings: int
 
 
 class _Session:
@@ -137,7 +137,7 @@ class _Session:
         errors = self._captured.thread_errors[mark.errors :]
         leaks = [
             w
-            for w in self._captured.resource_warnings[mark.warnings :]
+            for w in self._captured.resource_warnings[mark.resource_warnings :]
             if _is_unclosed_connection(w, self._addresses)
         ]
         if check_id == LEAK_CHECK:
