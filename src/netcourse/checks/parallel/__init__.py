@@ -60,7 +60,6 @@ SETTLE = 0.1
 # After parallel_map returns, its worker processes get this long to end.
 LEAK_GRACE = 2.0
 TICK = 0.02
-FORK_WARNING = r"This process \(pid=\d+\) is multi-threaded, use of fork\(\) may lead to deadlocks"
 UNCLOSED_POOL = "unclosed running multiprocessing pool"
 
 ParallelMap = Callable[..., Any]
@@ -287,15 +286,11 @@ def _result(subject: MapUnderTest, call: Call, check_id: str) -> Any:
 
 
 def checked(check: Callable[[MapUnderTest], None]) -> Callable[[MapUnderTest], None]:
-    """A check that skips after a hang, ignores the fork warning and kills what it leaves."""
+    """A check that skips after a hang and kills what it leaves."""
 
     def run(subject: MapUnderTest) -> None:
         if subject.hung:
             raise SkipCheck(f"parallel_map hung in an earlier check: see {subject.hung[0]}")
-        # Forking a process that runs threads is what a "fork" context asks for (see
-        # context), and a pool left open is a fault of its own (see no-leak).
-        warnings.filterwarnings("ignore", message=FORK_WARNING, category=DeprecationWarning)
-        warnings.filterwarnings("ignore", message=UNCLOSED_POOL, category=ResourceWarning)
         children = Children()
         try:
             check(subject)
